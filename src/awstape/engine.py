@@ -1,0 +1,228 @@
+"""The hooks into botocore: answer calls from a cassette, or let them through and record them.
+
+awstape works at botocore's own event layer, not at the HTTP socket:
+- ``before-parameter-build`` keeps the caller's parameters (before idempotency tokens are
+  filled in and before serialization), which is what calls are matched on;
+- ``choose-signer`` turns signing off in pure replay, so no credentials are ever needed;
+- ``before-send`` answers the call from the cassette (botocore still parses the response,
+  so the test sees exactly what AWS returned), or raises a miss that botocore does not retry;
+- ``response-received`` records a call that went to the network.
+
+The handlers are added to botocore's built-in handler list, so every botocore session made
+after ``install()``, including boto3's default one, carries them. They do nothing while no
+tape is playing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import botocore
+import botocore.endpoint
+import botocore.handlers
+import botocore.waiter
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.model import OperationModel
+from botocore.response import StreamingBody
+
+from . import fileformat
+from .calls import CallName, canonical_params
+from .cassette import Cassette, Interaction
+from .errors import CassetteMiss
+from .redaction import Redactor
+
+_CALL = "awstape.call"
+_REQUEST = "awstape.request"
+
+# Response headers that change on every call and that no parser needs; content-length is
+# recomputed at replay, and a CRC of the original bytes would not fit the re-encoded body.
+_VOLATILE_RESPONSE_HEADERS = frozenset(
+    {"date", "content-length", "connection", "server", "x-amz-crc32", "transfer-encoding",
+     "keep-alive", "x-amz-id-2", "access-control-allow-origin", "access-control-allow-headers",
+     "access-control-allow-methods", "access-control-expose-headers"}
+)
+
+
+@dataclass
+class Tape:
+    """A cassette being played or recorded during one test (or one command)."""
+
+    cassette: Cassette
+    replay: bool  # answer calls that the cassette holds
+    record: bool  # send the others to the network and record them
+    redactor: Redactor = field(default_factory=Redactor)
+    misses: list[CassetteMiss] = field(default_factory=list)
+    recorded: int = 0
+    replayed: int = 0
+
+    # -- botocore event handlers ---------------------------------------------------------------
+
+    def keep_params(self, params: dict[str, Any], model: OperationModel,
+                    context: dict[str, Any]) -> None:
+        name = CallName(model.service_model.service_name, model.name,
+                        context.get("client_region") or "aws-global")
+        context[_CALL] = (name, canonical_params(params, model.input_shape), model)
+
+    def choose_signer(self) -> Any:
+        return botocore.UNSIGNED if not self.record else None
+
+    def before_send(self, request: AWSPreparedRequest) -> AWSResponse | None:
+        kept = request.context.get(_CALL)
+        if kept is None:  # an operation called before the tape started
+            return None
+        name, params, model = kept
+        if self.replay:
+            redacted = self.redactor.request_params(params, model)
+            interaction = self.cassette.play(name, redacted)
+            if interaction is not None:
+                self.replayed += 1
+                return self._response(interaction, request, params, model)
+        if self.record:
+            request.context[_REQUEST] = request
+            return None
+        miss = self.cassette.miss(name, self.redactor.request_params(params, model))
+        self.misses.append(miss)
+        raise miss
+
+    def response_received(self, response_dict: dict[str, Any] | None,
+                          parsed_response: dict[str, Any] | None,
+                          context: dict[str, Any], **_: Any) -> None:
+        request = context.pop(_REQUEST, None)
+        if request is None or response_dict is None:
+            return
+        name, params, model = context[_CALL]
+        body = response_dict["body"]
+        if not isinstance(body, bytes):  # a streaming output: read it, hand the test a copy
+            data = body.read()
+            if parsed_response is not None:
+                for key, value in parsed_response.items():
+                    if isinstance(value, StreamingBody):
+                        parsed_response[key] = StreamingBody(io.BytesIO(data), len(data))
+            body = data
+        headers = {k.lower(): v for k, v in response_dict["headers"].items()
+                   if k.lower() not in _VOLATILE_RESPONSE_HEADERS}
+        status = int(response_dict["status_code"])
+        body, headers = self.redactor.response(body, headers, model, status)
+        url = urlsplit(request.url)
+        self.cassette.record(Interaction(
+            name=name,
+            params=self.redactor.request_params(params, model),
+            method=request.method,
+            path=url.path + (f"?{url.query}" if url.query else ""),
+            status=status,
+            headers=headers,
+            body=fileformat.encode_body(body, headers.get("content-type", ""),
+                                        self.cassette.bodies_dir),
+        ))
+        self.recorded += 1
+
+    def _response(self, interaction: Interaction, request: AWSPreparedRequest,
+                  params: Any, model: OperationModel) -> AWSResponse:
+        data = fileformat.decode_body(interaction.body, self.cassette.bodies_dir)
+        data = self.redactor.restore(data, model)
+        headers = dict(interaction.headers)
+        headers["content-length"] = str(len(data))
+        return AWSResponse(request.url, interaction.status, headers, _RecordedBody(data))
+
+
+class _RecordedBody(io.BytesIO):
+    """A response body as urllib3 would hand it to botocore: readable and streamable."""
+
+    def stream(self, amt: int = 65536, decode_content: bool | None = None) -> Iterator[bytes]:
+        while chunk := self.read(amt):
+            yield chunk
+
+
+# -- the one active tape, shared by every thread of the process ----------------------------------
+
+_active: Tape | None = None
+_active_lock = threading.Lock()
+
+
+def _keep_params(params: dict[str, Any], model: OperationModel, context: dict[str, Any],
+                 **_: Any) -> None:
+    tape = _active
+    if tape is not None:
+        tape.keep_params(params, model, context)
+
+
+def _choose_signer(**_: Any) -> Any:
+    tape = _active
+    return tape.choose_signer() if tape is not None else None
+
+
+def _before_send(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
+    tape = _active
+    return tape.before_send(request) if tape is not None else None
+
+
+def _response_received(**kwargs: Any) -> None:
+    tape = _active
+    if tape is not None:
+        tape.response_received(**kwargs)
+
+
+_HANDLERS: list[tuple[str, Callable[..., Any]]] = [
+    ("before-parameter-build", _keep_params),
+    ("choose-signer", _choose_signer),
+    ("before-send", _before_send),
+    ("response-received", _response_received),
+]
+
+
+def install() -> None:
+    """Make every botocore session created from now on carry awstape's handlers."""
+    builtin = botocore.handlers.BUILTIN_HANDLERS
+    for handler in _HANDLERS:
+        if handler not in builtin:
+            builtin.append(handler)
+    try:  # a boto3 default session made before install()
+        import boto3
+
+        session = boto3.DEFAULT_SESSION
+    except ImportError:
+        session = None
+    if session is not None:
+        for event, function in _HANDLERS:
+            session.events.register(event, function, unique_id=f"awstape-{event}")
+
+
+class _NoSleep:
+    """Stands in for the ``time`` module inside botocore's waiter and retry loop."""
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        return None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+
+@contextlib.contextmanager
+def playing(tape: Tape) -> Iterator[Tape]:
+    """Make ``tape`` the active one; in replay, waiter delays and retry backoff are skipped."""
+    global _active
+    install()
+    with _active_lock:
+        if _active is not None:
+            raise RuntimeError("awstape: a cassette is already playing in this process")
+        _active = tape
+    skip_sleeps = tape.replay and not tape.record  # a real waiter still waits for real AWS
+    patched = [(botocore.waiter, "time"), (botocore.endpoint, "time")] if skip_sleeps else []
+    originals = [getattr(module, attribute) for module, attribute in patched]
+    for module, attribute in patched:
+        setattr(module, attribute, _NoSleep())
+    try:
+        yield tape
+    finally:
+        for (module, attribute), original in zip(patched, originals, strict=True):
+            setattr(module, attribute, original)
+        with _active_lock:
+            _active = None

@@ -1,0 +1,63 @@
+"""The AWS environment a test runs in: isolated from the developer's own for replay and stand-in.
+
+Replay must never read real credentials or profiles, nor ask the EC2 metadata service for
+them (DESIGN §3.3): the variables below point botocore's whole credential chain at dummies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator, Mapping
+
+# Every variable through which botocore could find a real identity, profile or endpoint.
+AWS_VARIABLES = (
+    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_SESSION_NAME",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION", "AWS_REGION",
+    "AWS_EC2_METADATA_DISABLED", "AWS_CA_BUNDLE", "AWS_SSO_SESSION",
+)
+
+# Well-formed but fake: they sign nothing that reaches AWS.
+DUMMY_ACCESS_KEY_ID = "AKIAAWSTAPEDUMMYKEY0"  # noqa: S105 - a dummy by design
+DUMMY_SECRET_ACCESS_KEY = "awstape/dummy/secret/access/key/not/real/0000"  # noqa: S105
+DEFAULT_REGION = "us-east-1"
+
+
+def isolated(region: str | None = None, endpoint_url: str | None = None) -> dict[str, str]:
+    """The variables of an AWS environment that knows nothing of the developer's."""
+    values = {
+        "AWS_ACCESS_KEY_ID": DUMMY_ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": DUMMY_SECRET_ACCESS_KEY,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_DEFAULT_REGION": region or DEFAULT_REGION,
+    }
+    if endpoint_url:
+        values["AWS_ENDPOINT_URL"] = endpoint_url
+    return values
+
+
+@contextlib.contextmanager
+def variables(values: Mapping[str, str], clear: tuple[str, ...] = AWS_VARIABLES) -> Iterator[None]:
+    """Unset ``clear``, set ``values``, and put everything back afterwards."""
+    saved = {name: os.environ.get(name) for name in (*clear, *values)}
+    for name in clear:
+        os.environ.pop(name, None)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def is_aws_endpoint(url: str) -> bool:
+    host = url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    return host.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws"))

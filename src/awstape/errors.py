@@ -1,0 +1,35 @@
+"""The exceptions awstape raises. Each message says what is wrong, where, and what to do next."""
+
+from __future__ import annotations
+
+
+class AwstapeError(Exception):
+    """Base class of every awstape error.
+
+    It derives from ``Exception`` only, never from botocore's connection errors, so that botocore's
+    retry handlers do not retry it: a replay miss fails at once instead of after backoff sleeps.
+    """
+
+
+class CassetteMiss(AwstapeError):
+    """An AWS call that the cassette holds no recording for."""
+
+
+class CassetteNotFound(AwstapeError):
+    """Replay was asked for a cassette that does not exist."""
+
+
+class CorruptCassette(AwstapeError):
+    """A cassette file that cannot be read back."""
+
+
+class UnusedRecordings(AwstapeError):
+    """A test that left recorded calls unplayed."""
+
+
+class NetworkBlocked(ConnectionRefusedError):
+    """A connection attempted during replay that no cassette answers.
+
+    It is an ``OSError`` so that libraries treat it as a network failure (and credential
+    providers fall through), while the guard also remembers it and fails the test at teardown.
+    """

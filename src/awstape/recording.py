@@ -1,0 +1,151 @@
+"""One cassette in use: what the record mode means, the environment and guards around it, and
+what is checked and written when it ends. The pytest plugin and the CLI both go through here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Literal
+
+import botocore
+
+from . import engine, environment, network
+from .cassette import Cassette
+from .errors import CassetteNotFound, NetworkBlocked, UnusedRecordings
+from .redaction import Redactor
+
+RecordMode = Literal["once", "new_episodes", "none", "all", "rewrite"]
+RECORD_MODES: tuple[RecordMode, ...] = ("once", "new_episodes", "none", "all", "rewrite")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What recording talks to, as the cassette's provenance will say."""
+
+    against: Literal["aws", "endpoint", "standin"]
+    endpoint_url: str | None = None
+    moto_version: str | None = None
+
+    @classmethod
+    def from_environment(cls) -> Target:
+        endpoint = os.environ.get("AWS_ENDPOINT_URL")
+        if endpoint and not environment.is_aws_endpoint(endpoint):
+            return cls("endpoint", endpoint)
+        return cls("aws")
+
+    def provenance(self) -> dict[str, str]:
+        out = {"against": self.against}
+        if self.against == "endpoint" and self.endpoint_url:
+            out["endpoint"] = self.endpoint_url
+        if self.moto_version:
+            out["moto"] = self.moto_version
+        return out
+
+
+@dataclass
+class Use:
+    """The state of one cassette in use; ``finish`` settles it."""
+
+    tape: engine.Tape
+    guard: network.Guard | None
+    allow_unused: bool
+    writes: bool
+    target: Target
+    finished: bool = False
+
+    @property
+    def cassette(self) -> Cassette:
+        return self.tape.cassette
+
+    def finish(self, passed: bool) -> None:
+        """Write the cassette if the run passed and recorded; raise what the replay broke."""
+        tape, cassette = self.tape, self.cassette
+        self.finished = True
+        if self.guard is not None and self.guard.attempts:
+            raise NetworkBlocked(
+                "awstape: the test tried to reach the network during replay: "
+                + "; ".join(sorted(set(self.guard.attempts)))
+                + f". Cassette: {cassette.path}. {cassette.rerecord_hint}".rstrip()
+            )
+        if tape.misses and passed:
+            # The code under test swallowed the miss; the test must not pass on a wrong answer.
+            raise tape.misses[0]
+        if passed and self.writes and (tape.recorded or not cassette.path.exists()):
+            cassette.provenance = {
+                "at": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
+                **self.target.provenance(),
+                "region": _default_region(),
+                "botocore": botocore.__version__,
+                "awstape": metadata.version("awstape"),
+                **{k: v for k, v in cassette.provenance.items() if k == "seed"},
+            }
+            cassette.save()
+        unplayed = cassette.unplayed() if tape.replay else []
+        if passed and unplayed and not self.allow_unused:
+            listed = "\n".join(
+                f"    #{cassette.interactions.index(i) + 1} {i.describe()}" for i in unplayed
+            )
+            raise UnusedRecordings(
+                f"awstape: the test left {len(unplayed)} recorded call(s) unplayed in "
+                f"{cassette.path}:\n{listed}\n  The code no longer makes these calls. Record the "
+                f"test again ({cassette.rerecord_hint or 'with --record-mode=rewrite'}), or allow "
+                "it with @pytest.mark.awstape(allow_unused=True) or --awstape-allow-unused."
+            )
+
+
+def _default_region() -> str:
+    return (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+            or environment.DEFAULT_REGION)
+
+
+@contextlib.contextmanager
+def use_cassette(
+    path: str | os.PathLike[str],
+    record_mode: RecordMode = "none",
+    *,
+    allowed_hosts: Sequence[str] = (),
+    allow_unused: bool = False,
+    rerecord_hint: str = "",
+    target: Target | None = None,
+    redactor: Redactor | None = None,
+) -> Iterator[Use]:
+    """Play or record the cassette at ``path`` around the block.
+
+    ``record_mode`` has pytest-recording's meanings, except that ``rewrite`` keeps the old
+    cassette until the new recording has succeeded. In pure replay the AWS environment is
+    replaced by a dummy one and the network is blocked except for ``allowed_hosts`` (regexes).
+    """
+    if record_mode not in RECORD_MODES:
+        raise ValueError(f"record_mode must be one of {', '.join(RECORD_MODES)}, not {record_mode!r}")
+    cassette_path = Path(path)
+    exists = cassette_path.is_file()
+    if record_mode == "none" and not exists:
+        raise CassetteNotFound(
+            f"awstape: no cassette at {cassette_path}, and record mode 'none' (the default in CI) "
+            "never goes to the network.\n  Record it once: "
+            + (rerecord_hint or "run the test with --record-mode=once")
+        )
+    fresh = record_mode in ("all", "rewrite") or not exists
+    cassette = Cassette(cassette_path) if fresh else Cassette.load(cassette_path)
+    cassette.rerecord_hint = rerecord_hint
+    replay = not fresh
+    record = record_mode in ("new_episodes", "all", "rewrite") or fresh
+    tape = engine.Tape(cassette, replay=replay, record=record, redactor=redactor or Redactor())
+    use = Use(tape, None, allow_unused, writes=record,
+              target=target or Target.from_environment())
+    with contextlib.ExitStack() as stack:
+        if replay and not record:
+            region = str(cassette.provenance.get("region") or environment.DEFAULT_REGION)
+            stack.enter_context(environment.variables(environment.isolated(region)))
+            use.guard = stack.enter_context(network.blocked(allowed_hosts))
+        stack.enter_context(engine.playing(tape))
+        yield use
+    # Reached only when the block did not raise: a failed block never writes the cassette.
+    if not use.finished:
+        use.finish(passed=True)
