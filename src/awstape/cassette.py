@@ -7,6 +7,7 @@ polling, queue up and replay in their recorded order.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ class Interaction:
 
     def describe(self) -> str:
         shown = match_view(self.params, input_shape(self.name))
-        return f"{self.name} in {self.name.region} {fileformat.json.dumps(shown, sort_keys=True)}"
+        return f"{self.name} in {self.name.region} {json.dumps(shown, sort_keys=True)}"
 
     def to_document(self) -> dict[str, Any]:
         return {
@@ -115,7 +116,8 @@ class Cassette:
             closest = min(same_call, key=distance)
             index = self.interactions.index(closest) + 1
             state = "already played" if closest.played else "not yet played"
-            lines.append(f"  Closest recorded call: #{index} {closest.name} ({state}), which differs in:")
+            lines.append(
+                f"  Closest recorded call: #{index} {closest.name} ({state}), which differs in:")
             if closest.name.region != name.region:
                 lines.append(f"    region: recorded {closest.name.region}, now {name.region}")
             for difference in differences(match_view(closest.params, shape), live):
@@ -158,7 +160,8 @@ class Cassette:
         document = fileformat.load_document(path)
         if "awstape" not in document:
             raise CorruptCassette(
-                f"{path} is a plain vcrpy cassette; convert it with: awstape migrate {path}"
+                f"{path} is a plain vcrpy cassette, not an awstape one: record the test again "
+                "with --record-mode=rewrite"
             )
         try:
             interactions = [Interaction.from_document(d) for d in document["interactions"]]

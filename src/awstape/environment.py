@@ -21,8 +21,8 @@ AWS_VARIABLES = (
 )
 
 # Well-formed but fake: they sign nothing that reaches AWS.
-DUMMY_ACCESS_KEY_ID = "AKIAAWSTAPEDUMMYKEY0"  # noqa: S105 - a dummy by design
-DUMMY_SECRET_ACCESS_KEY = "awstape/dummy/secret/access/key/not/real/0000"  # noqa: S105
+DUMMY_ACCESS_KEY_ID = "AKIAAWSTAPEDUMMYKEY0"
+DUMMY_SECRET_ACCESS_KEY = "awstape/dummy/secret/access/key/not/real/0000"
 DEFAULT_REGION = "us-east-1"
 
 

@@ -5,9 +5,10 @@ A cassette is JSON laid out one field per line. JSON is a subset of the YAML tha
 loading runs at ``json.loads`` speed (DESIGN §3.8: 50x faster than YAML for 1,000 calls).
 
 Bodies are stored in the most readable form that gives back the same bytes to botocore's
-parser: JSON documents as structured data, text as a list of lines, anything else as base64,
-and bodies above ``EXTERNAL_BODY_LIMIT`` once, content-addressed, in ``_bodies/`` beside the
-cassette. Older vcrpy YAML cassettes are still read (safely) by ``awstape migrate``.
+parser: JSON documents as structured data, XML one element per line, other text as a list of
+lines, anything else as base64, and bodies above ``EXTERNAL_BODY_LIMIT`` once,
+content-addressed, in ``_bodies/`` beside the cassette. YAML written by vcrpy or by hand is
+still read, with a safe loader.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,11 @@ from .errors import CorruptCassette
 
 FORMAT_VERSION = 1
 EXTERNAL_BODY_LIMIT = 64 * 1024
+# A leaf element with its text, or any other tag, or text between tags.
+_XML_PIECE = re.compile(r"<[^/!?<>][^<>]*>[^<]*</[^<>]*>|<[^<>]*>|[^<]+")
+# In indented JSON every number stands alone on its line; PyYAML (YAML 1.1) reads 1e-07 as a
+# string, so exponents get a ".0" that both JSON and YAML read as the same float.
+_BARE_EXPONENT = re.compile(r'^(\s*(?:"(?:[^"\\]|\\.)*": )?-?\d+)(e[-+]?\d+,?)$', re.MULTILINE)
 BODIES_DIR = "_bodies"
 
 
@@ -48,6 +55,12 @@ def encode_body(data: bytes, content_type: str, bodies_dir: Path | None) -> dict
             return {"json": json.loads(text)}
         except ValueError:
             pass
+    if text.startswith("<") and "\n" not in text.strip():
+        # One element per line for review; joined back with nothing in between, so the
+        # bytes (and what botocore parses) stay exactly as recorded.
+        pieces = _XML_PIECE.findall(text)
+        if "".join(pieces) == text:
+            return {"xml": pieces}
     if "\n" in text.rstrip("\n"):
         return {"lines": text.split("\n")}
     return {"text": text}
@@ -58,6 +71,8 @@ def decode_body(stored: dict[str, Any], bodies_dir: Path | None) -> bytes:
         return b""
     if "json" in stored:
         return json.dumps(stored["json"], ensure_ascii=False).encode("utf-8")
+    if "xml" in stored:
+        return "".join(stored["xml"]).encode("utf-8")
     if "lines" in stored:
         return "\n".join(stored["lines"]).encode("utf-8")
     if "text" in stored:
@@ -86,7 +101,8 @@ def _read_external(digest: str, bodies_dir: Path | None) -> bytes:
 
 
 def dumps(document: dict[str, Any]) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    return _BARE_EXPONENT.sub(r"\1.0\2", text) + "\n"
 
 
 def load_document(path: Path) -> dict[str, Any]:
@@ -112,7 +128,7 @@ def _load_yaml(path: Path, text: str, json_error: ValueError) -> Any:
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=loader)
     except yaml.YAMLError as error:
         where = getattr(error, "problem_mark", None)
         line = f" line {where.line + 1}" if where is not None else ""
@@ -126,11 +142,11 @@ def _load_yaml(path: Path, text: str, json_error: ValueError) -> Any:
 def write_atomically(path: Path, data: str | bytes) -> None:
     """Write to a temporary file beside ``path`` and rename it over: readers never see half."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = "wb" if isinstance(data, bytes) else "w"
+    raw = data if isinstance(data, bytes) else data.encode("utf-8")
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8"})) as f:
-            f.write(data)
+        with os.fdopen(fd, "wb") as f:
+            f.write(raw)
             f.flush()
             os.fsync(f.fileno())
         os.replace(temporary, path)

@@ -94,8 +94,8 @@ def blocked(allowed_hosts: Sequence[str] = ()) -> Iterator[Guard]:
         guard.check_connect(sock, address)
         return _real_connect_ex(sock, address)
 
-    socket.socket.connect = connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+    socket.socket.connect = connect  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign,assignment]
     socket.getaddrinfo = guard.getaddrinfo
     socket.gethostbyname = guard.gethostbyname
     socket.gethostbyname_ex = guard.gethostbyname_ex

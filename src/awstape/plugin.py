@@ -76,7 +76,9 @@ def _record_mode(request: pytest.FixtureRequest) -> RecordMode:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Generator[None, Any, Any]:
+def pytest_fixture_setup(
+    fixturedef: Any, request: pytest.FixtureRequest
+) -> Generator[None, Any, Any]:
     """Before pytest-recording opens its vcrpy cassette, put awstape's choices first."""
     if fixturedef.argname == "vcr" and _is_recorded(request):
         mode = request.node.stash[_mode] = _record_mode(request)
@@ -99,7 +101,9 @@ def _is_recorded(request: pytest.FixtureRequest) -> bool:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, Any]:
     report = yield
     if report.when == "call":
         item.stash[_passed] = report.passed

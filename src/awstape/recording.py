@@ -40,7 +40,7 @@ class Target:
         return cls("aws")
 
     def provenance(self) -> dict[str, str]:
-        out = {"against": self.against}
+        out: dict[str, str] = {"against": self.against}
         if self.against == "endpoint" and self.endpoint_url:
             out["endpoint"] = self.endpoint_url
         if self.moto_version:
@@ -122,7 +122,8 @@ def use_cassette(
     replaced by a dummy one and the network is blocked except for ``allowed_hosts`` (regexes).
     """
     if record_mode not in RECORD_MODES:
-        raise ValueError(f"record_mode must be one of {', '.join(RECORD_MODES)}, not {record_mode!r}")
+        raise ValueError(
+            f"record_mode must be one of {', '.join(RECORD_MODES)}, not {record_mode!r}")
     cassette_path = Path(path)
     exists = cassette_path.is_file()
     if record_mode == "none" and not exists:

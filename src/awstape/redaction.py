@@ -27,4 +27,4 @@ class Redactor:
         return []
 
 
-__all__ = ["Redactor", "Any"]
+__all__ = ["Any", "Redactor"]

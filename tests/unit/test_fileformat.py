@@ -1,0 +1,78 @@
+"""The cassette file: readable, safe to load, and byte-exact where botocore needs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from awstape.errors import CorruptCassette
+from awstape.fileformat import (
+    EXTERNAL_BODY_LIMIT,
+    decode_body,
+    dumps,
+    encode_body,
+    load_document,
+    write_atomically,
+)
+
+XML = b'<R xmlns="x"><A>1</A><B></B><C>a &amp; b</C></R>'
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "form"),
+    [
+        (b'{"Parameter": {"Value": "v\\u00e9", "Version": 1.5}}', "application/x-amz-json-1.1",
+         "json"),
+        (XML, "text/xml", "xml"),
+        (b"line one\nline two\n", "text/plain", "lines"),
+        (b"plain", "text/plain", "text"),
+        (b"\x00\xff\x10", "application/octet-stream", "base64"),
+        (b"", "", None),
+    ],
+)
+def test_bodies_round_trip(body: bytes, content_type: str, form: str | None) -> None:
+    stored = encode_body(body, content_type, None)
+    assert (next(iter(stored)) if stored else None) == form
+    decoded = decode_body(stored, None)
+    if form == "json":
+        assert json.loads(decoded) == json.loads(body)
+    else:
+        assert decoded == body
+
+
+def test_xml_is_one_element_per_line() -> None:
+    assert encode_body(XML, "text/xml", None)["xml"][:3] == ['<R xmlns="x">', "<A>1</A>", "<B></B>"]
+
+
+def test_big_bodies_live_beside_the_cassette_verified(tmp_path: Path) -> None:
+    data = b"\x01" * (EXTERNAL_BODY_LIMIT + 1)
+    stored = encode_body(data, "application/octet-stream", tmp_path)
+    assert set(stored) == {"sha256", "size"}
+    assert decode_body(stored, tmp_path) == data
+    (tmp_path / stored["sha256"]).write_bytes(b"tampered")
+    with pytest.raises(CorruptCassette, match="does not match its sha256"):
+        decode_body(stored, tmp_path)
+
+
+def test_the_file_loads_with_a_safe_yaml_loader(tmp_path: Path) -> None:
+    document = {"awstape": 1, "interactions": [{"t": "tab\there", "u": "é ✓", "n": 1e-7}]}
+    text = dumps(document)
+    assert yaml.safe_load(text) == json.loads(text) == document
+
+
+def test_atomic_write_leaves_no_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "c.yaml"
+    write_atomically(target, "one")
+    write_atomically(target, "two")
+    assert [p.name for p in tmp_path.iterdir()] == ["c.yaml"]
+    assert target.read_text() == "two"
+
+
+def test_not_a_cassette_is_refused_with_the_path(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("- just\n- a list\n")
+    with pytest.raises(CorruptCassette, match=r"c\.yaml: not a cassette"):
+        load_document(path)
