@@ -5,8 +5,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 if ! .venv/bin/python -c "import awstape, moto, psycopg, ruff" 2>/dev/null \
    || [ pyproject.toml -nt .venv/.installed ]; then
-  .venv/bin/pip install --quiet --upgrade pip
-  .venv/bin/pip install --quiet -e '.[dev]'
+  echo "setup: installing the project and its test tools into .venv (log: .venv/install.log)" >&2
+  { .venv/bin/pip install --upgrade pip && .venv/bin/pip install -e '.[dev]'; } \
+    > .venv/install.log 2>&1 || { tail -30 .venv/install.log >&2; exit 1; }
   touch .venv/.installed
 fi
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
