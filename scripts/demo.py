@@ -60,8 +60,8 @@ def main() -> int:
         print(json.dumps(dict(zip(("calls", "seconds"), replay(), strict=True))))
         return 0
     calls, seconds = record()
-    print(f"recorded  {calls} AWS calls against the stand-in in {seconds * 1000:.0f} ms "
-          f"-> {CASSETTE.relative_to(Path.cwd()) if CASSETTE.is_relative_to(Path.cwd()) else CASSETTE}")
+    shown = CASSETTE.relative_to(Path.cwd()) if CASSETTE.is_relative_to(Path.cwd()) else CASSETTE
+    print(f"recorded  {calls} AWS calls against the stand-in in {seconds * 1000:.0f} ms -> {shown}")
     env = {k: v for k, v in os.environ.items() if k not in AWS_VARIABLES}
     command = [sys.executable, "-m", "scripts.demo", "--replay"]
     offline = "no network namespace (unshare not permitted): network guard only"
