@@ -1,0 +1,50 @@
+"""vcrpy keeps the non-AWS HTTP of a test in the same cassette; AWS traffic is awstape's alone."""
+
+from __future__ import annotations
+
+from .conftest import Project
+
+MIXED = '''
+import http.server
+import os
+import threading
+import urllib.request
+
+import boto3
+import pytest
+
+PORT = 47811
+
+
+class Hello(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"hello from a plain HTTP service")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.vcr
+def test_mixed():
+    if os.environ.get("RECORDING"):
+        server = http.server.HTTPServer(("127.0.0.1", PORT), Hello)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    body = urllib.request.urlopen(f"http://127.0.0.1:{PORT}/hello").read()
+    assert body == b"hello from a plain HTTP service"
+    ssm = boto3.client("ssm")
+    ssm.put_parameter(Name="/mixed", Value="yes", Type="String")
+    assert ssm.get_parameter(Name="/mixed")["Parameter"]["Value"] == "yes"
+'''
+
+
+def test_plain_http_lives_in_the_http_section_and_replays(project: Project) -> None:
+    project.write("test_user.py", MIXED)
+    project.pytest("--record-mode=once", "--aws-standin",
+                   env={"RECORDING": "1"}).assert_outcomes(passed=1)
+    document = project.load("test_user", "test_mixed")
+    assert [i["call"] for i in document["interactions"]] == ["ssm.PutParameter", "ssm.GetParameter"]
+    assert [i["request"]["uri"] for i in document["http"]] == ["http://127.0.0.1:47811/hello"]
+    assert "amz-sdk-invocation-id" not in project.cassette("test_user", "test_mixed").read_text()
+    project.pytest(offline=True).assert_outcomes(passed=1)
