@@ -83,7 +83,7 @@ class Tape:
             interaction = self.cassette.play(name, redacted)
             if interaction is not None:
                 self.replayed += 1
-                return self._response(interaction, request, params, model)
+                return self._response(interaction, request, model)
         if self.record:
             request.context[_REQUEST] = request
             return None
@@ -124,7 +124,7 @@ class Tape:
         self.recorded += 1
 
     def _response(self, interaction: Interaction, request: AWSPreparedRequest,
-                  params: Any, model: OperationModel) -> AWSResponse:
+                  model: OperationModel) -> AWSResponse:
         data = fileformat.decode_body(interaction.body, self.cassette.bodies_dir)
         data = self.redactor.restore(data, model)
         headers = dict(interaction.headers)

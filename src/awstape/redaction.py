@@ -1,11 +1,12 @@
 """What a cassette may hold: the rules that take secrets out of recorded calls.
 
-Placeholder until the redaction work lands: it passes everything through unchanged.
+Request credentials never reach a cassette (only the method and path of a request are kept).
+Sensitive parameter and response values pass through unchanged until the model-driven
+redaction lands (issue 3); the engine already routes every stored and replayed value through
+these methods, so that one set of rules will serve record and replay alike.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from botocore.model import OperationModel
 
@@ -25,6 +26,3 @@ class Redactor:
 
     def describe(self) -> list[str]:
         return []
-
-
-__all__ = ["Any", "Redactor"]
