@@ -1,5 +1,4 @@
-# Sourced by scripts/test.sh and scripts/demo.sh: a venv with the project and its dev tools,
-# and PostgreSQL's server binaries (Debian's package) for the RDS workflow's tests.
+# Sourced by scripts/test.sh and scripts/demo.sh: a venv with the project and its dev tools.
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
@@ -10,11 +9,13 @@ if ! .venv/bin/python -c "import awstape, moto, psycopg, ruff" 2>/dev/null \
     > .venv/install.log 2>&1 || { tail -30 .venv/install.log >&2; exit 1; }
   touch .venv/.installed
 fi
-if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-  echo "setup: installing PostgreSQL server binaries with apt" >&2
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-fi
-if ! command -v ip >/dev/null 2>&1 || ! command -v unshare >/dev/null 2>&1; then
-  echo "setup: installing iproute2 and util-linux for the offline (empty network namespace) tests" >&2
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 util-linux >/dev/null
+# Debian packages: PostgreSQL's server for the RDS workflow, ip and unshare for the offline
+# (empty network namespace) tests. One apt run for whatever is missing.
+missing=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]} with apt" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
