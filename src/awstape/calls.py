@@ -13,13 +13,14 @@ import base64
 import datetime as _dt
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import botocore.session
-from botocore.model import OperationModel, Shape
+import botocore.loaders
+from botocore.exceptions import DataNotFoundError
+from botocore.model import OperationModel, ServiceModel, Shape
 
 JSON = Any  # a value json.dumps accepts
 
@@ -44,17 +45,26 @@ class CallName:
 
 
 @cache
-def _botocore_session() -> botocore.session.Session:
-    return botocore.session.get_session()
+def _loader() -> botocore.loaders.Loader:
+    # botocore's data loader alone: a session would read the user's AWS config files.
+    return botocore.loaders.create_loader()
+
+
+@cache
+def service_model(service: str) -> ServiceModel | None:
+    try:
+        return ServiceModel(_loader().load_service_model(service, "service-2"), service)
+    except DataNotFoundError:
+        return None
 
 
 @cache
 def operation_model(service: str, operation: str) -> OperationModel | None:
     """The model of ``service.operation``, or None when botocore does not know it."""
-    try:
-        return _botocore_session().get_service_model(service).operation_model(operation)
-    except Exception:
+    model = service_model(service)
+    if model is None or operation not in model.operation_names:
         return None
+    return model.operation_model(operation)
 
 
 def canonical_params(value: Any, shape: Shape | None) -> JSON:
@@ -103,9 +113,18 @@ def _blob(data: bytes) -> JSON:
 
 SENSITIVE_PLACEHOLDER = "<sensitive>"
 
+# Whether the member at a path of a call's parameters is secret: (path, member name, shape).
+SecretTest = Callable[[tuple[str, ...], str, "Shape | None"], bool]
 
-def match_view(params: JSON, shape: Shape | None) -> JSON:
-    """The parameters as matching sees them: sensitive members reduced to their presence."""
+
+def model_sensitive(path: tuple[str, ...], member: str, shape: Shape | None) -> bool:
+    return shape is not None and bool(shape.metadata.get("sensitive"))
+
+
+def match_view(params: JSON, shape: Shape | None, is_secret: SecretTest = model_sensitive,
+               path: tuple[str, ...] = ()) -> JSON:
+    """The parameters as matching sees them: secret members reduced to their presence (the
+    cassette holds only their fakes), idempotency tokens left out."""
     if shape is not None and shape.type_name == "structure" and isinstance(params, dict):
         members = shape.members
         out = {}
@@ -113,27 +132,24 @@ def match_view(params: JSON, shape: Shape | None) -> JSON:
             member = members.get(key)
             if member is not None and member.metadata.get("idempotencyToken"):
                 continue
-            if member is not None and member.metadata.get("sensitive"):
-                out[key] = SENSITIVE_PLACEHOLDER
-            else:
-                out[key] = match_view(item, member)
+            sub = (*path, key)
+            out[key] = (SENSITIVE_PLACEHOLDER if is_secret(sub, key, member)
+                        else match_view(item, member, is_secret, sub))
         return out
     if isinstance(params, dict):
-        if shape is not None and shape.type_name == "string" and shape.metadata.get("sensitive"):
-            return SENSITIVE_PLACEHOLDER
         value_shape = getattr(shape, "value", None)
-        return {k: match_view(v, value_shape) for k, v in params.items()}
+        return {k: match_view(v, value_shape, is_secret, (*path, k)) for k, v in params.items()}
     if isinstance(params, list):
         item_shape = getattr(shape, "member", None)
-        return [match_view(v, item_shape) for v in params]
-    if shape is not None and shape.metadata.get("sensitive"):
-        return SENSITIVE_PLACEHOLDER
+        return [match_view(v, item_shape, is_secret, (*path, "[]")) for v in params]
     return params
 
 
-def match_key(params: JSON, shape: Shape | None) -> str:
+def match_key(params: JSON, shape: Shape | None,
+              is_secret: SecretTest = model_sensitive) -> str:
     """A string equal for two calls exactly when they match."""
-    return json.dumps(match_view(params, shape), sort_keys=True, separators=(",", ":"))
+    return json.dumps(match_view(params, shape, is_secret), sort_keys=True,
+                      separators=(",", ":"))
 
 
 def input_shape(name: CallName) -> Shape | None:

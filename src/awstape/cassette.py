@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from . import fileformat
 from .calls import JSON, CallName, differences, input_shape, match_key, match_view
 from .errors import CassetteMiss, CorruptCassette
+from .rules import Rules
 
 
 @dataclass(slots=True)
@@ -66,6 +68,7 @@ class Cassette:
     interactions: list[Interaction] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # sections other tools keep here
     rerecord_hint: str = ""
+    rules: Rules = field(default_factory=Rules)  # what matching compares by presence only
     _index: dict[tuple[CallName, str], deque[Interaction]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -78,14 +81,20 @@ class Cassette:
         return self.path.parent / fileformat.BODIES_DIR
 
     def _queue(self, interaction: Interaction) -> deque[Interaction]:
-        key = (interaction.name, match_key(interaction.params, input_shape(interaction.name)))
+        key = (interaction.name, self._key(interaction.name, interaction.params))
         return self._index.setdefault(key, deque())
+
+    def _key(self, name: CallName, params: JSON) -> str:
+        return match_key(params, input_shape(name), self.rules.secret_test(name))
+
+    def _view(self, name: CallName, params: JSON) -> JSON:
+        return match_view(params, input_shape(name), self.rules.secret_test(name))
 
     # -- replay -------------------------------------------------------------------------------
 
     def play(self, name: CallName, params: JSON) -> Interaction | None:
         """The next unplayed recording of this call, marked played; None when there is none."""
-        key = (name, match_key(params, input_shape(name)))
+        key = (name, self._key(name, params))
         with self._lock:
             queue = self._index.get(key)
             while queue:
@@ -97,13 +106,12 @@ class Cassette:
 
     def miss(self, name: CallName, params: JSON) -> CassetteMiss:
         """The error for a call with no recording, naming the closest recorded call."""
-        shape = input_shape(name)
-        live = match_view(params, shape)
+        live = self._view(name, params)
         lines = [f"awstape: no recording answers {name} in {name.region}.", ""]
         same_call = [i for i in self.interactions if (i.name.service, i.name.operation)
                      == (name.service, name.operation)]
         exact = [i for i in same_call if i.name == name
-                 and match_view(i.params, shape) == live]
+                 and self._view(name, i.params) == live]
         if exact:
             lines.append(
                 f"  The cassette holds {len(exact)} recording(s) of this exact call and all "
@@ -111,7 +119,7 @@ class Cassette:
             )
         elif same_call:
             def distance(i: Interaction) -> tuple[bool, int]:
-                diff = list(differences(match_view(i.params, shape), live))
+                diff = list(differences(self._view(name, i.params), live))
                 return (i.played, len(diff) + (i.name.region != name.region))
             closest = min(same_call, key=distance)
             index = self.interactions.index(closest) + 1
@@ -120,7 +128,7 @@ class Cassette:
                 f"  Closest recorded call: #{index} {closest.name} ({state}), which differs in:")
             if closest.name.region != name.region:
                 lines.append(f"    region: recorded {closest.name.region}, now {name.region}")
-            for difference in differences(match_view(closest.params, shape), live):
+            for difference in differences(self._view(name, closest.params), live):
                 lines.append(f"    {difference}")
         else:
             recorded = sorted({str(i.name) for i in self.interactions})
@@ -152,11 +160,15 @@ class Cassette:
             **self.extra,
         }
 
-    def save(self) -> None:
-        fileformat.write_atomically(self.path, fileformat.dumps(self.to_document()))
+    def save(self, seal: Callable[[str, str], str] | None = None) -> None:
+        """Write the file; ``seal`` gets the text and the path, and may change or refuse it."""
+        text = fileformat.dumps(self.to_document())
+        if seal is not None:
+            text = seal(text, str(self.path))
+        fileformat.write_atomically(self.path, text)
 
     @classmethod
-    def load(cls, path: Path) -> Cassette:
+    def load(cls, path: Path, rules: Rules | None = None) -> Cassette:
         document = fileformat.load_document(path)
         if "awstape" not in document:
             raise CorruptCassette(
@@ -172,4 +184,5 @@ class Cassette:
             ) from None
         extra = {k: v for k, v in document.items()
                  if k not in ("awstape", "recorded", "interactions")}
-        return cls(path, dict(document.get("recorded") or {}), interactions, extra)
+        return cls(path, dict(document.get("recorded") or {}), interactions, extra,
+                   rules=rules or Rules())

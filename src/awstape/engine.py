@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -66,12 +67,21 @@ class Tape:
 
     def keep_params(self, params: dict[str, Any], model: OperationModel,
                     context: dict[str, Any]) -> None:
+        if self.record and _resolving_credentials():
+            return  # the SDK fetching its own credentials: sent, never recorded
         name = CallName(model.service_model.service_name, model.name,
                         context.get("client_region") or "aws-global")
         context[_CALL] = (name, canonical_params(params, model.input_shape), model)
 
     def choose_signer(self) -> Any:
         return botocore.UNSIGNED if not self.record else None
+
+    def before_sign(self, request_signer: Any) -> None:
+        """While recording, learn the credentials in use: should AWS echo them, they go too."""
+        credentials = getattr(request_signer, "_credentials", None) if self.record else None
+        if credentials is not None:
+            frozen = credentials.get_frozen_credentials()
+            self.redactor.learn_credentials(frozen.access_key, frozen.secret_key, frozen.token)
 
     def before_send(self, request: AWSPreparedRequest) -> AWSResponse | None:
         kept = request.context.get(_CALL)
@@ -83,7 +93,8 @@ class Tape:
             interaction = self.cassette.play(name, redacted)
             if interaction is not None:
                 self.replayed += 1
-                return self._response(interaction, request, model)
+                self.redactor.link(interaction.params, params, model)
+                return self._response(interaction, request)
         if self.record:
             request.context[_REQUEST] = request
             return None
@@ -109,13 +120,14 @@ class Tape:
         headers = {k.lower(): v for k, v in response_dict["headers"].items()
                    if k.lower() not in _VOLATILE_RESPONSE_HEADERS}
         status = int(response_dict["status_code"])
-        body, headers = self.redactor.response(body, headers, model, status)
+        stored_params = self.redactor.request_params(params, model)  # learns secrets first
+        body, headers = self.redactor.response(body, headers, model, status, parsed_response)
         url = urlsplit(request.url)
         self.cassette.record(Interaction(
             name=name,
-            params=self.redactor.request_params(params, model),
+            params=stored_params,
             method=request.method,
-            path=url.path + (f"?{url.query}" if url.query else ""),
+            path=self.redactor.request_path(url.path + (f"?{url.query}" if url.query else "")),
             status=status,
             headers=headers,
             body=fileformat.encode_body(body, headers.get("content-type", ""),
@@ -123,13 +135,24 @@ class Tape:
         ))
         self.recorded += 1
 
-    def _response(self, interaction: Interaction, request: AWSPreparedRequest,
-                  model: OperationModel) -> AWSResponse:
+    def _response(self, interaction: Interaction, request: AWSPreparedRequest) -> AWSResponse:
         data = fileformat.decode_body(interaction.body, self.cassette.bodies_dir)
-        data = self.redactor.restore(data, model)
-        headers = dict(interaction.headers)
+        data, headers = self.redactor.restore(data, dict(interaction.headers))
         headers["content-length"] = str(len(data))
         return AWSResponse(request.url, interaction.status, headers, _RecordedBody(data))
+
+
+# Modules whose botocore clients fetch credentials (STS assume-role, SSO, web identity).
+_CREDENTIAL_MODULES = frozenset({"botocore.credentials", "botocore.tokens"})
+
+
+def _resolving_credentials() -> bool:
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_globals.get("__name__") in _CREDENTIAL_MODULES:
+            return True
+        frame = frame.f_back  # type: ignore[assignment]
+    return False
 
 
 class _RecordedBody(io.BytesIO):
@@ -146,6 +169,11 @@ _active: Tape | None = None
 _active_lock = threading.Lock()
 
 
+def active() -> Tape | None:
+    """The tape playing now, if any."""
+    return _active
+
+
 def _keep_params(params: dict[str, Any], model: OperationModel, context: dict[str, Any],
                  **_: Any) -> None:
     tape = _active
@@ -156,6 +184,12 @@ def _keep_params(params: dict[str, Any], model: OperationModel, context: dict[st
 def _choose_signer(**_: Any) -> Any:
     tape = _active
     return tape.choose_signer() if tape is not None else None
+
+
+def _before_sign(request_signer: Any = None, **_: Any) -> None:
+    tape = _active
+    if tape is not None:
+        tape.before_sign(request_signer)
 
 
 def _before_send(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
@@ -172,6 +206,7 @@ def _response_received(**kwargs: Any) -> None:
 _HANDLERS: list[tuple[str, Callable[..., Any]]] = [
     ("before-parameter-build", _keep_params),
     ("choose-signer", _choose_signer),
+    ("before-sign", _before_sign),
     ("before-send", _before_send),
     ("response-received", _response_received),
 ]

@@ -33,3 +33,11 @@ class NetworkBlocked(ConnectionRefusedError):
     It is an ``OSError`` so that libraries treat it as a network failure (and credential
     providers fall through), while the guard also remembers it and fails the test at teardown.
     """
+
+
+class ConfigError(AwstapeError):
+    """awstape's configuration (``[tool.awstape]`` in pyproject.toml) is invalid."""
+
+
+class LeakRefused(AwstapeError):
+    """A cassette was not written because it would have held a credential."""

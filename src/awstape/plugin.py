@@ -15,12 +15,15 @@ from typing import Any
 
 import pytest
 
-from . import engine, environment, standin, vcr_compat
+from . import engine, environment, rules, standin, vcr_compat
+from .errors import ConfigError
 from .recording import RecordMode, Target, Use, use_cassette
+from .redaction import Redactor
 
 _passed = pytest.StashKey[bool]()
 _mode = pytest.StashKey[RecordMode]()
 _standin = pytest.StashKey[Any]()
+_rules = pytest.StashKey[rules.Rules]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -43,6 +46,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "awstape(allow_unused=False): awstape options for one test or class."
     )
     engine.install()
+    try:
+        config.stash[_rules] = rules.load(config.rootpath)
+    except ConfigError as error:
+        raise pytest.UsageError(str(error)) from None
     if config.getoption("--aws-standin"):
         stack = standin.running()
         server = stack.__enter__()
@@ -50,6 +57,13 @@ def pytest_configure(config: pytest.Config) -> None:
         variables = environment.variables(environment.isolated(region, server.endpoint_url))
         variables.__enter__()
         config.stash[_standin] = (server, stack, variables)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    found = config.stash.get(_rules, None)
+    own = len(found.paths) + len(found.headers) + len(found.regexes) if found else 0
+    return (f"awstape: redaction by botocore's models and built-in rules, plus {own} rule(s) "
+            f"from [tool.awstape] redact ('awstape rules' lists them)")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -84,13 +98,17 @@ def pytest_fixture_setup(
         mode = request.node.stash[_mode] = _record_mode(request)
         vcr_compat.discard_saves = False
         markers = request.getfixturevalue("vcr_markers")
-        user_hook = request.getfixturevalue("vcr_config").get("before_record_request")
+        vcr_config = request.getfixturevalue("vcr_config")
+        user_hook = vcr_config.get("before_record_request")
+        user_response_hook = vcr_config.get("before_record_response")
         for marker in reversed(markers):  # pytest-recording's merge order: closest last
             user_hook = marker.kwargs.get("before_record_request", user_hook)
+            user_response_hook = marker.kwargs.get("before_record_response", user_response_hook)
         # The closest marker wins in pytest-recording's merge: ours goes first.
         markers.insert(0, pytest.mark.vcr(
             record_mode="all" if mode == "rewrite" else mode,
-            before_record_request=vcr_compat.skip_botocore(user_hook),
+            before_record_request=vcr_compat.request_hook(user_hook),
+            before_record_response=vcr_compat.response_hook(user_response_hook),
         ).mark)
     return (yield)
 
@@ -134,6 +152,7 @@ def awstape(request: pytest.FixtureRequest, vcr: Any) -> Iterator[Use | None]:
         allow_unused=allow_unused,
         rerecord_hint=hint,
         target=target,
+        redactor=Redactor(request.config.stash[_rules]),
     ) as use:
         yield use
         passed = request.node.stash.get(_passed, False)

@@ -85,7 +85,7 @@ class Use:
                 "awstape": metadata.version("awstape"),
                 **{k: v for k, v in cassette.provenance.items() if k == "seed"},
             }
-            cassette.save()
+            cassette.save(tape.redactor.seal)
         unplayed = cassette.unplayed() if tape.replay else []
         if passed and unplayed and not self.allow_unused:
             listed = "\n".join(
@@ -133,11 +133,13 @@ def use_cassette(
             + (rerecord_hint or "run the test with --record-mode=once")
         )
     fresh = record_mode in ("all", "rewrite") or not exists
-    cassette = Cassette(cassette_path) if fresh else Cassette.load(cassette_path)
+    redactor = redactor or Redactor()
+    cassette = (Cassette(cassette_path, rules=redactor.rules) if fresh
+                else Cassette.load(cassette_path, redactor.rules))
     cassette.rerecord_hint = rerecord_hint
     replay = not fresh
     record = record_mode in ("new_episodes", "all", "rewrite") or fresh
-    tape = engine.Tape(cassette, replay=replay, record=record, redactor=redactor or Redactor())
+    tape = engine.Tape(cassette, replay=replay, record=record, redactor=redactor)
     use = Use(tape, None, allow_unused, writes=record,
               target=target or Target.from_environment())
     with contextlib.ExitStack() as stack:

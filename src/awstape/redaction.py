@@ -1,28 +1,305 @@
-"""What a cassette may hold: the rules that take secrets out of recorded calls.
+"""What a cassette may hold: secrets out, shape-preserving fakes in, and back again at replay.
 
-Request credentials never reach a cassette (only the method and path of a request are kept).
-Sensitive parameter and response values pass through unchanged until the model-driven
-redaction lands (issue 3); the engine already routes every stored and replayed value through
-these methods, so that one set of rules will serve record and replay alike.
+One ``Redactor`` serves one cassette, at record and at replay alike, so that the live request
+at replay is normalized by exactly the rules that wrote the recording:
+
+- request parameters: secret members (see ``rules``) become fakes; account ids, values already
+  known to be secret and the user's regexes are replaced wherever they appear;
+- responses: the parsed response is walked with the operation's output shape to learn its
+  secret values, which are then replaced, with the rest, in the body's own text;
+- at replay, where the test supplies a value the recording holds a fake of (put a parameter,
+  get it back), the fake is linked to the live value and the response gives the live value;
+- at save, the whole file is swept once more for every value known to be secret, and checked
+  with the leak scanner: a cassette that would hold a credential is not written.
+
+Request headers (``Authorization``, ``X-Amz-Security-Token``...) are never stored at all.
 """
 
 from __future__ import annotations
 
-from botocore.model import OperationModel
+import base64
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
+from xml.sax.saxutils import escape as xml_escape
 
+from botocore.model import OperationModel, Shape
+
+from . import fakes, rules, scan
 from .calls import JSON
+from .errors import LeakRefused
+from .fakes import FakeBook
+from .rules import Rules
+
+_TWELVE_DIGITS = re.compile(r"\d{12}")
+# Values shorter than this are replaced only as whole tokens ("value", >value<), never as
+# substrings, so that a short secret cannot rewrite unrelated text.
+_SUBSTRING_MINIMUM = 8
+
+
+def _json_escaped(value: str, ascii_only: bool = True) -> str:
+    return json.dumps(value, ensure_ascii=ascii_only)[1:-1]
+
+
+def _forms(value: str) -> list[str]:
+    """The ways ``value`` can appear in stored text, as whole tokens and (if long) anywhere."""
+    escaped = _json_escaped(value)
+    forms = [f'"{escaped}"', f'"{_json_escaped(value, False)}"',
+             _json_escaped(f'"{escaped}"'),  # a JSON document inside a JSON string
+             f">{xml_escape(value)}<"]
+    if len(value) >= _SUBSTRING_MINIMUM:
+        forms += [value, escaped, xml_escape(value), quote(value, safe=""), quote_plus(value)]
+    return forms
+
+
+def substitute(text: str, pairs: Mapping[str, str]) -> str:
+    """``text`` with every form of each key replaced by the same form of its value."""
+    for old in sorted(pairs, key=len, reverse=True):
+        new = pairs[old]
+        if not old or old == new:
+            continue
+        for old_form, new_form in zip(_forms(old), _forms(new), strict=False):
+            if old_form in text:
+                text = text.replace(old_form, new_form)
+    return text
 
 
 class Redactor:
-    def request_params(self, params: JSON, model: OperationModel) -> JSON:
-        return params
+    """The redaction of one cassette; see the module's docstring."""
 
-    def response(self, body: bytes, headers: dict[str, str], model: OperationModel,
-                 status: int) -> tuple[bytes, dict[str, str]]:
-        return body, headers
-
-    def restore(self, body: bytes, model: OperationModel) -> bytes:
-        return body
+    def __init__(self, rules_in_force: Rules | None = None) -> None:
+        self.rules = rules_in_force or Rules()
+        self.book = FakeBook()
 
     def describe(self) -> list[str]:
-        return []
+        return self.rules.describe()
+
+    # -- values the SDK signs with (record) ---------------------------------------------------
+
+    def learn_credentials(self, *values: str | None) -> None:
+        for value in values:
+            if value:
+                self.book.fake(value, fakes.credential)
+
+    # -- requests (record and replay) ---------------------------------------------------------
+
+    def request_params(self, params: JSON, model: OperationModel) -> JSON:
+        return self._tree(params, model.input_shape, model, (), "", False)
+
+    def request_path(self, path: str) -> str:
+        return self.scrub(without_credential_query(path))
+
+    # -- responses (record) -------------------------------------------------------------------
+
+    def response(self, body: bytes, headers: dict[str, str], model: OperationModel,
+                 status: int, parsed: Mapping[str, Any] | None) -> tuple[bytes, dict[str, str]]:
+        if parsed is not None and status < 300 and model.output_shape is not None:
+            self._tree(parsed, model.output_shape, model, (), "", False)  # learns the secrets
+        return self.scrub_bytes(body), self.response_headers(headers)
+
+    def response_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+        out = {}
+        for name, value in headers.items():
+            if name.lower() in self.rules.headers:
+                out[name] = fakes.shaped(value, name.lower())
+            else:
+                out[name] = self.book.fakes.get(value) or self.scrub(value)
+        return out
+
+    # -- replay -------------------------------------------------------------------------------
+
+    def link(self, recorded: JSON, live: JSON, model: OperationModel) -> None:
+        """Pair the fakes of a recorded call with the values the test supplies now."""
+        self._link(recorded, live, model.input_shape, model, (), False)
+
+    def restore(self, body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
+        links = self.book.links
+        if not links:
+            return body, headers
+        return (_change_text(body, lambda text: substitute(text, links)),
+                {k: links.get(v) or substitute(v, links) for k, v in headers.items()})
+
+    # -- the file (record) --------------------------------------------------------------------
+
+    def seal(self, text: str, where: str) -> str:
+        """The cassette text, swept for known secrets; refused if a credential remains."""
+        text = self.scrub(text)
+        findings = scan.scan_text(text, where)
+        if findings:
+            listed = "\n".join(f"    {finding}" for finding in findings[:20])
+            raise LeakRefused(
+                f"awstape: refused to write {where}: it would hold credentials that no "
+                f"redaction rule removed:\n{listed}\n  Nothing was written. Add a rule for "
+                "them in [tool.awstape] redact (see `awstape rules`), then record again."
+            )
+        return text
+
+    # -- the rules applied ----------------------------------------------------------------------
+
+    def scrub(self, text: str) -> str:
+        """A stored text with known secrets, account ids and the user's regexes replaced."""
+        if self.book.fakes:
+            text = substitute(text, self.book.fakes)
+        text = _replace_groups(rules.ACCOUNT_IN_TEXT, text, self.book.account)
+        for real, fake in self.book.accounts.items():
+            if real in text:
+                text = re.sub(rf"(?<!\d){real}(?!\d)", fake, text)
+        for rule in self.rules.regexes:
+            text = rule.pattern.sub(_shaped_match, text)
+        return text
+
+    def scrub_bytes(self, data: bytes) -> bytes:
+        return _change_text(data, self.scrub)
+
+    def _tree(self, value: Any, shape: Shape | None, model: OperationModel,
+              path: tuple[str, ...], name: str, secret: bool) -> Any:
+        if isinstance(value, Mapping):
+            members = shape.members if shape is not None and shape.type_name == "structure" \
+                else None
+            out = {}
+            for key, item in value.items():
+                member = members.get(key) if members is not None else getattr(shape, "value", None)
+                sub = (*path, str(key))
+                member_name = str(key) if members is not None else name
+                is_secret = secret or (members is not None and self.rules.is_secret(
+                    model.service_model.service_name, model.name, sub, member_name, member))
+                if (not is_secret and member_name.lower() in rules.ACCOUNT_MEMBERS
+                        and isinstance(item, str) and _TWELVE_DIGITS.fullmatch(item)):
+                    out[key] = self.book.account(item)
+                else:
+                    out[key] = self._tree(item, member, model, sub, member_name, is_secret)
+            return out
+        if isinstance(value, list | tuple):
+            item_shape = getattr(shape, "member", None)
+            return [self._tree(v, item_shape, model, (*path, "[]"), name, secret) for v in value]
+        if isinstance(value, str):
+            if not secret:
+                return self.scrub(value)
+            fake = self._secret(value, name)
+            if shape is not None and shape.type_name == "blob":  # base64 on the wire
+                self.book.fakes.setdefault(_b64(value), _b64(fake))
+            return fake
+        if isinstance(value, bytes | bytearray) and secret:
+            encoded = base64.b64encode(bytes(value)).decode("ascii")
+            return self.book.fake(encoded, lambda real, seed: base64.b64encode(
+                fakes.fake_bytes(base64.b64decode(real), seed)).decode("ascii"))
+        return value
+
+    def _secret(self, value: str, name: str) -> str:
+        if not value:
+            return value
+        if name in rules.CREDENTIAL_MEMBERS:
+            return self.book.fake(value, fakes.credential)
+        if name in rules.BASIC_TOKEN_MEMBERS:
+            return self.book.fake(value, fakes.basic_auth_token)
+        if value.lstrip().startswith("{"):
+            try:
+                document = json.loads(value)
+            except ValueError:
+                document = None
+            if isinstance(document, dict):
+                inner = {real: self.book.fake(real) for real in _json_secrets(document)}
+                return self.book.fake(value, lambda real, seed: substitute(real, inner))
+        return self.book.fake(value)
+
+    def _link(self, recorded: Any, live: Any, shape: Shape | None, model: OperationModel,
+              path: tuple[str, ...], secret: bool) -> None:
+        if isinstance(recorded, dict) and isinstance(live, dict):
+            members = shape.members if shape is not None and shape.type_name == "structure" \
+                else None
+            for key in recorded.keys() & live.keys():
+                member = members.get(key) if members is not None else getattr(shape, "value", None)
+                sub = (*path, str(key))
+                is_secret = secret or (members is not None and self.rules.is_secret(
+                    model.service_model.service_name, model.name, sub, str(key), member))
+                self._link(recorded[key], live[key], member, model, sub, is_secret)
+        elif isinstance(recorded, list) and isinstance(live, list):
+            item_shape = getattr(shape, "member", None)
+            for a, b in zip(recorded, live, strict=False):
+                self._link(a, b, item_shape, model, (*path, "[]"), secret)
+        elif secret and isinstance(recorded, str) and isinstance(live, str) and recorded != live:
+            self.book.link(recorded, live)
+            if shape is not None and shape.type_name == "blob":
+                self.book.link(_b64(recorded), _b64(live))
+            _link_json(self.book, recorded, live)
+
+
+
+def without_credential_query(url: str) -> str:
+    """A URL or path without the query parameters that carry credentials (presigned URLs)."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if k.lower() not in rules.CREDENTIAL_QUERY]
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
+def _change_text(data: bytes, change: Callable[[str], str]) -> bytes:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data  # binary: nothing a text rule could find
+    changed = change(text)
+    return data if changed == text else changed.encode("utf-8")
+
+
+def _shaped_match(match: re.Match[str]) -> str:
+    # Seeded by the rule, not by a counter: the same at record and at replay, so a request
+    # parameter that a regex rule touched still matches its recording.
+    return fakes.shaped(match.group(0), match.re.pattern)
+
+
+def _b64(value: str) -> str:
+    return base64.b64encode(value.encode("utf-8")).decode("ascii")
+
+
+def _replace_groups(pattern: re.Pattern[str], text: str, replace: Any) -> str:
+    """``text`` with each captured group of ``pattern`` passed through ``replace``."""
+    pieces, last = [], 0
+    for match in pattern.finditer(text):
+        for group in range(1, (pattern.groups or 0) + 1):
+            if match.group(group) is not None:
+                pieces += [text[last:match.start(group)], replace(match.group(group))]
+                last = match.end(group)
+    return "".join(pieces) + text[last:] if pieces else text
+
+
+def _json_secrets(document: Any) -> list[str]:
+    """The secret string values of a JSON secret: those under secret-looking keys, or, when no
+    key looks secret, every value but the readable ones (host, port, username...)."""
+    pairs = [(_last_key(path), value) for path, value in _json_paths(document, "")]
+    if any(rules.SECRET_JSON_KEY.search(k) for k, _ in pairs):
+        return [v for k, v in pairs if v and rules.SECRET_JSON_KEY.search(k)]
+    return [v for k, v in pairs if v and k.lower() not in rules.READABLE_JSON_KEYS]
+
+
+def _last_key(path: str) -> str:
+    return re.sub(r"(\[\d+\])+$", "", path).rpartition(".")[2]
+
+
+def _link_json(book: FakeBook, recorded: str, live: str) -> None:
+    """Link the values inside two JSON secrets, key by key."""
+    if not (recorded.lstrip().startswith("{") and live.lstrip().startswith("{")):
+        return
+    try:
+        a, b = json.loads(recorded), json.loads(live)
+    except ValueError:
+        return
+    inner_a, inner_b = dict(_json_paths(a, "")), dict(_json_paths(b, ""))
+    for path in inner_a.keys() & inner_b.keys():
+        if inner_a[path] != inner_b[path]:
+            book.link(inner_a[path], inner_b[path])
+
+
+def _json_paths(node: Any, path: str) -> Iterable[tuple[str, str]]:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _json_paths(v, f"{path}.{k}")
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _json_paths(v, f"{path}[{i}]")
+    elif isinstance(node, str):
+        yield path, node

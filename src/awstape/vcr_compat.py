@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from . import fileformat
+from . import engine, fileformat, redaction, rules, scan
+from .errors import LeakRefused
 
 # Set when a test fails while recording: vcrpy's save at teardown must not touch the cassette.
 discard_saves: bool = False
@@ -21,13 +22,44 @@ def is_botocore_request(request: Any) -> bool:
     return "amz-sdk-invocation-id" in headers or "x-amz-date" in headers
 
 
-def skip_botocore(before_record_request: Any = None) -> Any:
-    """A vcrpy ``before_record_request`` that ignores botocore's requests, then calls the user's."""
+def request_hook(before_record_request: Any = None) -> Any:
+    """A vcrpy ``before_record_request``: botocore's requests and credential fetches from the
+    instance metadata service are not vcrpy's to keep, and no credential header or query
+    parameter is kept. The user's own hook runs last."""
 
     def hook(request: Any) -> Any:
-        if is_botocore_request(request):
+        if is_botocore_request(request) or request.host in rules.METADATA_HOSTS:
             return None
+        for name in list(request.headers):
+            if name.lower() in rules.CREDENTIAL_HEADERS:
+                del request.headers[name]
+        request.uri = redaction.without_credential_query(request.uri)
         return before_record_request(request) if before_record_request else request
+
+    return hook
+
+
+def response_hook(before_record_response: Any = None) -> Any:
+    """A vcrpy ``before_record_response`` that applies the active cassette's redaction."""
+
+    def hook(response: dict[str, Any]) -> Any:
+        tape = engine.active()
+        if tape is not None:
+            redactor = tape.redactor
+            headers = response.get("headers") or {}
+            for name in list(headers):
+                if name.lower() in rules.CREDENTIAL_HEADERS:
+                    del headers[name]
+                    continue
+                values = headers[name] if isinstance(headers[name], list) else [headers[name]]
+                headers[name] = [redactor.response_headers({name: str(v)})[name]
+                                 for v in values]
+            body = response.get("body") or {}
+            data = body.get("string")
+            if isinstance(data, bytes | str):
+                raw = data.encode("utf-8") if isinstance(data, str) else data
+                body["string"] = redactor.scrub_bytes(raw)
+        return before_record_response(response) if before_record_response else response
 
     return hook
 
@@ -72,4 +104,11 @@ class SharedFilePersister:
         else:
             document = {"awstape": fileformat.FORMAT_VERSION, "recorded": {}, "interactions": []}
         document["http"] = kept
-        fileformat.write_atomically(path, fileformat.dumps(document))
+        text = fileformat.dumps(document)
+        findings = scan.scan_text(text, str(path))
+        if findings:  # a credential vcrpy saw that no rule removed: write nothing
+            raise LeakRefused(
+                f"awstape: refused to write vcrpy's HTTP interactions to {path}: "
+                + "; ".join(map(str, findings[:10]))
+                + ". Add a rule in [tool.awstape] redact (see `awstape rules`) and record again.")
+        fileformat.write_atomically(path, text)

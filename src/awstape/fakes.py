@@ -1,0 +1,100 @@
+"""Fakes that keep the shape of what they replace, and the book that keeps them linked.
+
+A fake has the length and character classes of the real value (upper, lower, digit, hex;
+punctuation stays), so code that parses, validates or slices a value still works on its fake.
+Fakes come from a counter, not from the value: a hash of a password would let anyone who reads
+the cassette test guesses against it. The counter makes them deterministic all the same, since
+a test that makes the same calls meets its values in the same order.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import random
+import re
+import string
+from collections.abc import Callable
+
+# The fake account ids, in the order accounts are met: AWS's own documentation examples.
+FAKE_ACCOUNTS = ("111122223333", "444455556666", "777788889999")
+
+_HEX = re.compile(r"[0-9a-f]{8,}|[0-9A-F]{8,}")
+_CLASSES = (string.ascii_uppercase, string.ascii_lowercase, string.digits)
+
+
+def shaped(value: str, seed: str) -> str:
+    """A fake of ``value``: same length, each letter or digit replaced within its class."""
+    rng = random.Random(seed)
+    if _HEX.fullmatch(value):
+        digits = "0123456789abcdef" if value.lower() == value else "0123456789ABCDEF"
+        return "".join(rng.choice(digits) for _ in value)
+    out = []
+    for char in value:
+        alphabet = next((a for a in _CLASSES if char in a), None)
+        out.append(rng.choice(alphabet) if alphabet else char)
+    return "".join(out)
+
+
+def credential(value: str, seed: str) -> str:
+    """A fake key or token that ends in ``EXAMPLE``, the mark scanners know as a fake.
+
+    An access key id keeps its ``AKIA``/``ASIA`` prefix, as AWS's documentation keys do.
+    """
+    if len(value) == 20 and value[:4].isalpha():
+        return value[:4] + shaped(value[4:13], seed).upper() + "EXAMPLE"
+    if len(value) >= 20:
+        return shaped(value[:-10], seed) + "EXAMPLEKEY"
+    return shaped(value, seed)
+
+
+def basic_auth_token(value: str, seed: str) -> str:
+    """An ECR-style token, base64 of ``user:password``: the user kept, the password faked."""
+    try:
+        user, sep, password = base64.b64decode(value, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return shaped(value, seed)
+    if not sep:
+        return shaped(value, seed)
+    return base64.b64encode(f"{user}:{shaped(password, seed)}".encode()).decode()
+
+
+def fake_bytes(value: bytes, seed: str) -> bytes:
+    return random.Random(seed).randbytes(len(value))
+
+
+MakeFake = Callable[[str, str], str]  # (real value, seed) -> fake
+
+
+class FakeBook:
+    """One cassette's fakes: real value to fake, and at replay, fake to the live value."""
+
+    def __init__(self) -> None:
+        self.fakes: dict[str, str] = {}  # real -> fake
+        self.accounts: dict[str, str] = {}  # real account id -> fake account id
+        self.links: dict[str, str] = {}  # recorded fake -> the value the test supplied now
+        self._issued: set[str] = set()
+
+    def fake(self, real: str, make: MakeFake = shaped) -> str:
+        if real in self.fakes:
+            return self.fakes[real]
+        if real in self._issued:  # a fake handed back to us: it stays itself
+            return real
+        fake = make(real, f"awstape:{len(self.fakes)}")
+        self.fakes[real] = fake
+        self._issued.add(fake)
+        return fake
+
+    def account(self, real: str) -> str:
+        if real in FAKE_ACCOUNTS:
+            return real
+        if real not in self.accounts:
+            n = len(self.accounts)
+            self.accounts[real] = FAKE_ACCOUNTS[n] if n < len(FAKE_ACCOUNTS) else f"{n:012d}"
+        return self.accounts[real]
+
+    def link(self, recorded_fake: str, live: str) -> None:
+        """At replay: the test supplied ``live`` where the recording holds ``recorded_fake``."""
+        if recorded_fake != live:
+            self.links[recorded_fake] = live
+            self.fakes[live] = recorded_fake

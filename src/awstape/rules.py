@@ -1,0 +1,199 @@
+"""Which values are secret: botocore's models first, then what they miss, then the user's rules.
+
+Users add rules in ``pyproject.toml``::
+
+    [[tool.awstape.redact]]
+    path = "ssm.PutParameter.Tags[].Value"   # service.Operation.member path; * matches any
+    [[tool.awstape.redact]]
+    header = "x-internal-token"              # a response header (and vcrpy's plain HTTP)
+    [[tool.awstape.redact]]
+    regex = "ghp_[A-Za-z0-9]{36}"            # anywhere in what is stored
+
+``awstape rules`` lists the rules in force.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from botocore.model import Shape
+
+from .calls import CallName, SecretTest
+from .errors import ConfigError
+
+# Secret members the service models do not flag ``sensitive``, found by reading every model
+# for token, password, secret and key members. Member names are unambiguous across services.
+MISSED_SECRET_MEMBERS = frozenset({
+    "authorizationToken",  # ecr, ecr-public, codeartifact: base64 of user:password
+    "AccessKeyId",  # sts, iam: not a secret alone, but half of one, and what scanners flag
+    "SessionToken",  # sts Credentials
+    "TokenValue",  # ssm StartSession, ResumeSession
+    "MasterUserPassword",  # docdb, neptune (rds flags it)
+    "Password",  # mq
+    "AuthToken",  # elasticache, glue
+    "HsmPartitionPassword",  # redshift
+    "certificatePrivateKey",  # apigateway
+})
+# Credentials whose fakes end in EXAMPLE, so that leak scanners know them for fakes.
+CREDENTIAL_MEMBERS = frozenset({"AccessKeyId", "accessKeyId", "SecretAccessKey",
+                                "secretAccessKey", "SessionToken", "sessionToken"})
+BASIC_TOKEN_MEMBERS = frozenset({"authorizationToken"})
+
+# Members that hold an account id when their value is twelve digits.
+ACCOUNT_MEMBERS = frozenset({
+    "account", "accountid", "awsaccountid", "owner", "ownerid", "owneraccount",
+    "owneraccountid", "registryid", "sourceaccount", "targetaccount", "accountnumber",
+})
+# Account ids inside ARNs and ECR registry host names.
+ACCOUNT_IN_TEXT = re.compile(
+    r"(?<=arn:)(?:aws[a-z-]*):[a-z0-9-]*:[a-z0-9-]*:(\d{12})(?=:)|(?<![\d.])(\d{12})(?=\.dkr\.ecr\.)"
+)
+
+# Keys of a JSON secret (a Secrets Manager SecretString) whose values are secret; the rest
+# (host, port, username, dbname...) stays readable. If no key looks secret, every string
+# value except the ones in READABLE_JSON_KEYS is.
+SECRET_JSON_KEY = re.compile(r"pass|pwd|secret|token|key|credential|private|auth|cert", re.I)
+READABLE_JSON_KEYS = frozenset({
+    "host", "hostname", "port", "username", "user", "dbname", "database", "engine",
+    "dbinstanceidentifier", "dbclusteridentifier", "region", "endpoint", "url",
+})
+
+# Request parts that carry credentials in plain HTTP (vcrpy's section of a cassette).
+CREDENTIAL_HEADERS = frozenset({
+    "authorization", "x-amz-security-token", "x-amz-content-sha256", "proxy-authorization",
+    "cookie", "set-cookie",
+})
+CREDENTIAL_QUERY = frozenset({
+    "x-amz-signature", "x-amz-credential", "x-amz-security-token", "signature",
+    "awsaccesskeyid", "x-amz-date",
+})
+# Where credentials are fetched from outside botocore's clients: never recorded.
+METADATA_HOSTS = frozenset({"169.254.169.254", "169.254.170.2", "fd00:ec2::254"})
+
+
+@dataclass(frozen=True)
+class PathRule:
+    pattern: str  # service.Operation.member.path; [] for list items; * matches a segment
+
+    @property
+    def segments(self) -> tuple[str, ...]:
+        return tuple(self.pattern.replace("[]", ".[]").split("."))
+
+    def matches(self, service: str, operation: str, path: Sequence[str]) -> bool:
+        want = self.segments
+        have = (service, operation, *path)
+        return len(want) == len(have) and all(
+            fnmatch.fnmatchcase(h, w) for h, w in zip(have, want, strict=True))
+
+
+@dataclass(frozen=True)
+class RegexRule:
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The redaction rules in force: the built-in ones and the user's."""
+
+    paths: tuple[PathRule, ...] = ()
+    headers: frozenset[str] = frozenset()
+    regexes: tuple[RegexRule, ...] = ()
+    source: str = ""
+    _cache: dict[tuple[str, str, tuple[str, ...]], bool] = field(
+        default_factory=dict, compare=False, repr=False)
+
+    def is_secret(self, service: str, operation: str, path: tuple[str, ...],
+                  member: str, shape: Shape | None) -> bool:
+        """Whether the member at ``path`` of a call's parameters or response is secret."""
+        if shape is not None and shape.metadata.get("sensitive"):
+            return True
+        if member in MISSED_SECRET_MEMBERS:
+            return True
+        if not self.paths:
+            return False
+        key = (service, operation, path)
+        if key not in self._cache:
+            self._cache[key] = any(r.matches(service, operation, path) for r in self.paths)
+        return self._cache[key]
+
+    def secret_test(self, name: CallName) -> SecretTest:
+        """``is_secret`` for one call, as matching asks it."""
+        def test(path: tuple[str, ...], member: str, shape: Shape | None) -> bool:
+            return self.is_secret(name.service, name.operation, path, member, shape)
+        return test
+
+    def describe(self) -> list[str]:
+        lines = [
+            "request credentials: never stored (only a request's method and path are kept)",
+            "credential chain calls (STS, SSO, instance metadata): never recorded",
+            "members botocore's service models mark sensitive, in every service",
+            "members the models miss: " + ", ".join(sorted(MISSED_SECRET_MEMBERS)),
+            "JSON secrets: only keys matching /" + SECRET_JSON_KEY.pattern + "/ are faked",
+            "account ids in ARNs, ECR registry hosts and owner members: "
+            "fixed fakes 111122223333, 444455556666, ...",
+            "plain HTTP (vcrpy): headers " + ", ".join(sorted(CREDENTIAL_HEADERS))
+            + "; query parameters " + ", ".join(sorted(CREDENTIAL_QUERY)),
+        ]
+        where = f" (from {self.source})" if self.source else ""
+        lines += [f"path {r.pattern}{where}" for r in self.paths]
+        lines += [f"header {h}{where}" for h in sorted(self.headers)]
+        lines += [f"regex {r.pattern.pattern}{where}" for r in self.regexes]
+        return lines
+
+    @classmethod
+    def from_config(cls, entries: Any, source: str) -> Rules:
+        """Rules from the ``redact`` list of ``[tool.awstape]``; every error at once."""
+        if not isinstance(entries, list):
+            raise ConfigError(f"{source}: [tool.awstape] redact must be a list of tables, "
+                              "e.g. [[tool.awstape.redact]] with path, header or regex")
+        paths: list[PathRule] = []
+        headers: set[str] = set()
+        regexes: list[RegexRule] = []
+        errors: list[str] = []
+        for index, entry in enumerate(entries):
+            where = f"redact[{index}]"
+            kinds = [k for k in ("path", "header", "regex") if isinstance(entry, Mapping)
+                     and k in entry]
+            if not isinstance(entry, Mapping) or len(kinds) != 1 or len(entry) != 1:
+                errors.append(f"{where}: {entry!r} must have exactly one of path, header, regex")
+                continue
+            value = entry[kinds[0]]
+            if not isinstance(value, str) or not value:
+                errors.append(f"{where}.{kinds[0]}: must be a non-empty string")
+            elif kinds[0] == "path":
+                if len(PathRule(value).segments) < 3:
+                    errors.append(f"{where}.path: {value!r} needs service.Operation.member, "
+                                  "e.g. ssm.PutParameter.Value or *.*.Tags[].Value")
+                else:
+                    paths.append(PathRule(value))
+            elif kinds[0] == "header":
+                headers.add(value.lower())
+            else:
+                try:
+                    regexes.append(RegexRule(re.compile(value)))
+                except re.error as error:
+                    errors.append(f"{where}.regex: {value!r} is not a valid regex ({error})")
+        if errors:
+            raise ConfigError(f"{source}: [tool.awstape] redaction rules are invalid:\n  "
+                              + "\n  ".join(errors))
+        return cls(tuple(paths), frozenset(headers), tuple(regexes), source)
+
+
+def load(start: Path) -> Rules:
+    """The rules of the nearest ``pyproject.toml`` at or above ``start``."""
+    for directory in (start, *start.parents):
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+            except tomllib.TOMLDecodeError as error:
+                raise ConfigError(f"{pyproject}: not valid TOML ({error})") from None
+            entries = document.get("tool", {}).get("awstape", {}).get("redact", [])
+            return Rules.from_config(entries, str(pyproject))
+    return Rules()
