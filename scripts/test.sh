@@ -8,3 +8,5 @@ cd "$(dirname "$0")/.."
 .venv/bin/ruff check src scripts tests
 .venv/bin/mypy
 .venv/bin/pytest "$@"
+# No credential in anything committed: cassettes, fixtures, code.
+.venv/bin/awstape scan .

@@ -21,7 +21,7 @@ AWS_VARIABLES = (
 )
 
 # Well-formed but fake: they sign nothing that reaches AWS.
-DUMMY_ACCESS_KEY_ID = "AKIAAWSTAPEDUMMYKEY0"
+DUMMY_ACCESS_KEY_ID = "AKIAAWSTAPEDUEXAMPLE"
 DUMMY_SECRET_ACCESS_KEY = "awstape/dummy/secret/access/key/not/real/0000"
 DEFAULT_REGION = "us-east-1"
 

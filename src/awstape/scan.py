@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote_plus
+from urllib.parse import unquote
 
 _SEPARATOR = r"""["'\\\s]*[:=>]["'\\\s]*"""
 DETECTORS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -68,8 +68,8 @@ def kinds_in(text: str, depth: int = 2) -> Iterator[str]:
     yield from _raw(text)
     if depth == 0:
         return
-    if "%" in text or "+" in text:
-        unquoted = unquote_plus(text)
+    if "%" in text:
+        unquoted = unquote(text)
         if unquoted != text:
             yield from (f"{kind} (URL-encoded)" for kind in kinds_in(unquoted, depth - 1))
     for match in _BASE64_RUN.finditer(text):

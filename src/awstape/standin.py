@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import metadata
@@ -17,7 +18,10 @@ class StandIn:
 
 @contextlib.contextmanager
 def running() -> Iterator[StandIn]:
-    """Start moto's server on a free loopback port for as long as the block runs."""
+    """Start moto's server on a free loopback port for as long as the block runs.
+
+    moto keeps its state per process, so each start begins from an empty account.
+    """
     try:
         from moto.server import ThreadedMotoServer
     except ImportError:
@@ -28,7 +32,10 @@ def running() -> Iterator[StandIn]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
+    endpoint_url = f"http://{host}:{port}"
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint_url}/moto-api/reset",
+                                                  method="POST"), timeout=30).close()
     try:
-        yield StandIn(f"http://{host}:{port}", metadata.version("moto"))
+        yield StandIn(endpoint_url, metadata.version("moto"))
     finally:
         server.stop()

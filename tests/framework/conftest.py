@@ -52,10 +52,18 @@ class Project:
     def pytest(self, *args: str, offline: bool = False, env: dict[str, str] | None = None,
                timeout: float = 120) -> Run:
         """Run pytest here. ``offline``: every AWS variable unset, in an empty network namespace."""
+        return self.run(sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args,
+                        offline=offline, env=env, timeout=timeout)
+
+    def run(self, program: str, *args: str, offline: bool = False,
+            env: dict[str, str] | None = None, timeout: float = 120) -> Run:
+        """Run a command here (``awstape`` is the installed one) with the AWS variables unset."""
         environment = {k: v for k, v in os.environ.items() if k not in AWS_VARIABLES}
         environment.pop("CI", None)
         environment.update(env or {})
-        command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args]
+        if program == "awstape":
+            program = str(Path(sys.executable).parent / "awstape")
+        command = [program, *args]
         if offline:
             # An empty network namespace: only loopback exists, and nothing else is reachable.
             command = ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh",

@@ -1,4 +1,5 @@
-"""vcrpy keeps the non-AWS HTTP of a test in the same cassette; AWS traffic is awstape's alone."""
+"""vcrpy keeps the non-AWS HTTP of a test in the same cassette, without credentials; AWS traffic
+is awstape's alone."""
 
 from __future__ import annotations
 
@@ -31,7 +32,11 @@ def test_mixed():
     if os.environ.get("RECORDING"):
         server = http.server.HTTPServer(("127.0.0.1", PORT), Hello)
         threading.Thread(target=server.serve_forever, daemon=True).start()
-    body = urllib.request.urlopen(f"http://127.0.0.1:{PORT}/hello").read()
+    presigned = (f"http://127.0.0.1:{PORT}/hello?page=2&X-Amz-Credential=" + "AKIA" +
+                 "CANARY1234567890%2F20261124%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=" +
+                 "ab" * 32)
+    request = urllib.request.Request(presigned, headers={"Authorization": "Bearer canary-bearer"})
+    body = urllib.request.urlopen(request).read()
     assert body == b"hello from a plain HTTP service"
     ssm = boto3.client("ssm")
     ssm.put_parameter(Name="/mixed", Value="yes", Type="String")
@@ -45,6 +50,9 @@ def test_plain_http_lives_in_the_http_section_and_replays(project: Project) -> N
                    env={"RECORDING": "1"}).assert_outcomes(passed=1)
     document = project.load("test_user", "test_mixed")
     assert [i["call"] for i in document["interactions"]] == ["ssm.PutParameter", "ssm.GetParameter"]
-    assert [i["request"]["uri"] for i in document["http"]] == ["http://127.0.0.1:47811/hello"]
-    assert "amz-sdk-invocation-id" not in project.cassette("test_user", "test_mixed").read_text()
+    assert [i["request"]["uri"] for i in document["http"]] == [
+        "http://127.0.0.1:47811/hello?page=2"]
+    text = project.cassette("test_user", "test_mixed").read_text()
+    assert "amz-sdk-invocation-id" not in text
+    assert "canary-bearer" not in text and "CANARY" not in text and "abab" not in text
     project.pytest(offline=True).assert_outcomes(passed=1)

@@ -1,0 +1,95 @@
+"""The redactor on its own: fakes keep shape, link back, and never come from a hash."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+
+from awstape import fakes
+from awstape.calls import operation_model
+from awstape.redaction import Redactor
+from awstape.rules import Rules
+
+
+def model(service: str, operation: str):  # type: ignore[no-untyped-def]
+    found = operation_model(service, operation)
+    assert found is not None
+    return found
+
+
+def test_fakes_keep_length_and_character_classes() -> None:
+    for value in ("Passw0rd!-x", "deadbeef0123abcd", "DEADBEEF0123", "ab/+cd=="):
+        fake = fakes.shaped(value, "awstape:0")
+        assert len(fake) == len(value) and fake != value
+        for real_char, fake_char in zip(value, fake, strict=True):
+            if not real_char.isalnum():
+                assert fake_char == real_char
+    assert re.fullmatch(r"[0-9a-f]{16}", fakes.shaped("deadbeef0123abcd", "s"))
+    assert fakes.shaped("same", "awstape:3") == fakes.shaped("same", "awstape:3")
+
+
+def test_ecr_token_stays_base64_of_user_and_password() -> None:
+    token = base64.b64encode(b"AWS:123456789012-auth-token").decode()
+    fake = fakes.basic_auth_token(token, "awstape:0")
+    user, _, password = base64.b64decode(fake).decode().partition(":")
+    assert user == "AWS" and len(password) == len("123456789012-auth-token")
+    assert "123456789012" not in password
+
+
+def test_the_same_value_gets_the_same_fake_and_fakes_come_from_a_counter() -> None:
+    redactor = Redactor()
+    put = redactor.request_params({"Name": "/a", "Value": "hunter2hunter2"},
+                                  model("ssm", "PutParameter"))
+    again = redactor.request_params({"Name": "/b", "Value": "hunter2hunter2"},
+                                    model("ssm", "PutParameter"))
+    assert put["Value"] == again["Value"] != "hunter2hunter2"
+    other = Redactor().request_params({"Name": "/a", "Value": "another-value1"},
+                                      model("ssm", "PutParameter"))
+    assert other["Value"] == fakes.shaped("another-value1", "awstape:0")  # not a hash of it
+
+
+def test_json_secret_keeps_readable_keys_and_its_layout() -> None:
+    secret = '{"host": "db", "port": 5432, "username": "app", "password": "s3cr3t-pw"}'
+    stored = Redactor().request_params({"Name": "x", "SecretString": secret},
+                                       model("secretsmanager", "CreateSecret"))
+    document = json.loads(stored["SecretString"])
+    assert {k: document[k] for k in ("host", "port", "username")} == {
+        "host": "db", "port": 5432, "username": "app"}
+    assert document["password"] != "s3cr3t-pw" and len(document["password"]) == 9
+    assert stored["SecretString"].replace(document["password"], "s3cr3t-pw") == secret
+
+
+def test_account_ids_only_where_they_are_account_ids() -> None:
+    redactor = Redactor()
+    stored = redactor.request_params(
+        {"Name": "987650001234", "Value": "x", "Type": "String",
+         "Description": "arn:aws:iam::987650001234:role/r in 987650001234.dkr.ecr.x"},
+        model("ssm", "PutParameter"))
+    assert stored["Name"] == "987650001234"  # a parameter named by a number, left alone
+    assert stored["Description"] == "arn:aws:iam::111122223333:role/r in 111122223333.dkr.ecr.x"
+
+
+def test_a_value_the_test_supplied_reads_back_as_itself_at_replay() -> None:
+    recorder = Redactor()
+    put = model("ssm", "PutParameter")
+    stored = recorder.request_params({"Name": "/p", "Value": "live-secret-1"}, put)
+    body, _ = recorder.response(
+        json.dumps({"Parameter": {"Value": "live-secret-1"}}).encode(), {},
+        model("ssm", "GetParameter"), 200, {"Parameter": {"Value": "live-secret-1"}})
+    assert b"live-secret-1" not in body
+
+    replayer = Redactor()
+    replayer.link(stored, {"Name": "/p", "Value": "live-secret-1"}, put)
+    restored, _ = replayer.restore(body, {})
+    assert json.loads(restored) == {"Parameter": {"Value": "live-secret-1"}}
+
+
+def test_user_path_rules_are_secret_and_matched_by_presence() -> None:
+    rules = Rules.from_config([{"path": "ssm.PutParameter.Tags[].Value"}], "pyproject.toml")
+    assert rules.is_secret("ssm", "PutParameter", ("Tags", "[]", "Value"), "Value", None)
+    assert not rules.is_secret("ssm", "PutParameter", ("Tags", "[]", "Key"), "Key", None)
+    stored = Redactor(rules).request_params(
+        {"Name": "/p", "Value": "v", "Tags": [{"Key": "k", "Value": "tag-secret"}]},
+        model("ssm", "PutParameter"))
+    assert stored["Tags"][0]["Value"] != "tag-secret"
