@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
-.venv/bin/ruff check src scripts tests
+.venv/bin/ruff check src scripts tests benchmarks
 .venv/bin/mypy
 .venv/bin/pytest "$@"
 # No credential in anything committed: cassettes, fixtures, code.
