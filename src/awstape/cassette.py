@@ -169,12 +169,16 @@ class Cassette:
 
     @classmethod
     def load(cls, path: Path, rules: Rules | None = None) -> Cassette:
-        document = fileformat.load_document(path)
-        if "awstape" not in document:
-            raise CorruptCassette(
-                f"{path} is a plain vcrpy cassette, not an awstape one: record the test again "
-                "with --record-mode=rewrite"
-            )
+        return cls.from_document(path, fileformat.load_document(path), rules)
+
+    @classmethod
+    def from_document(cls, path: Path, document: dict[str, Any],
+                      rules: Rules | None = None) -> Cassette:
+        if "awstape" not in document:  # a vcrpy cassette: converted in memory, file untouched
+            from .migrate import from_vcrpy
+            from .redaction import Redactor
+
+            return from_vcrpy(document, path, Redactor(rules))
         try:
             interactions = [Interaction.from_document(d) for d in document["interactions"]]
         except (KeyError, TypeError, ValueError) as error:

@@ -23,7 +23,6 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import botocore
 import botocore.endpoint
@@ -41,15 +40,6 @@ from .redaction import Redactor
 
 _CALL = "awstape.call"
 _REQUEST = "awstape.request"
-
-# Response headers that change on every call and that no parser needs; content-length is
-# recomputed at replay, and a CRC of the original bytes would not fit the re-encoded body.
-_VOLATILE_RESPONSE_HEADERS = frozenset(
-    {"date", "content-length", "connection", "server", "x-amz-crc32", "transfer-encoding",
-     "keep-alive", "x-amz-id-2", "access-control-allow-origin", "access-control-allow-headers",
-     "access-control-allow-methods", "access-control-expose-headers"}
-)
-
 
 @dataclass
 class Tape:
@@ -117,22 +107,10 @@ class Tape:
                     if isinstance(value, StreamingBody):
                         parsed_response[key] = StreamingBody(io.BytesIO(data), len(data))
             body = data
-        headers = {k.lower(): v for k, v in response_dict["headers"].items()
-                   if k.lower() not in _VOLATILE_RESPONSE_HEADERS}
-        status = int(response_dict["status_code"])
-        stored_params = self.redactor.request_params(params, model)  # learns secrets first
-        body, headers = self.redactor.response(body, headers, model, status, parsed_response)
-        url = urlsplit(request.url)
-        self.cassette.record(Interaction(
-            name=name,
-            params=stored_params,
-            method=request.method,
-            path=self.redactor.request_path(url.path + (f"?{url.query}" if url.query else "")),
-            status=status,
-            headers=headers,
-            body=fileformat.encode_body(body, headers.get("content-type", ""),
-                                        self.cassette.bodies_dir),
-        ))
+        self.cassette.record(self.redactor.interaction(
+            name, params, model, request.method, request.url,
+            int(response_dict["status_code"]), response_dict["headers"], body, parsed_response,
+            self.cassette.bodies_dir))
         self.recorded += 1
 
     def _response(self, interaction: Interaction, request: AWSPreparedRequest) -> AWSResponse:

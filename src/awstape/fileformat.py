@@ -20,6 +20,7 @@ import json
 import os
 import re
 import tempfile
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -111,32 +112,55 @@ def load_document(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
         raise CorruptCassette(f"{path}: not UTF-8 text ({error})") from None
+    return loads_document(text, str(path))
+
+
+def loads_document(text: str, where: str) -> dict[str, Any]:
     try:
         document = json.loads(text)
     except ValueError as json_error:
-        document = _load_yaml(path, text, json_error)
+        document = _load_yaml(where, text, json_error)
     if not isinstance(document, dict) or not isinstance(document.get("interactions"), list):
         raise CorruptCassette(
-            f"{path}: not a cassette (expected a mapping with an 'interactions' list); "
+            f"{where}: not a cassette (expected a mapping with an 'interactions' list); "
             "restore it from git or delete it and record again with --record-mode=once"
         )
     return document
 
 
-def _load_yaml(path: Path, text: str, json_error: ValueError) -> Any:
+def _load_yaml(where: str, text: str, json_error: ValueError) -> Any:
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=loader)
+        return yaml.load(text, Loader=_vcrpy_loader())
     except yaml.YAMLError as error:
-        where = getattr(error, "problem_mark", None)
-        line = f" line {where.line + 1}" if where is not None else ""
+        mark = getattr(error, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark is not None else ""
         raise CorruptCassette(
-            f"{path}:{line} cannot be parsed ({json_error}; as YAML: "
+            f"{where}:{line} cannot be parsed ({json_error}; as YAML: "
             f"{getattr(error, 'problem', error)}); restore it from git, or delete it and "
             "record again with --record-mode=once"
         ) from None
+
+
+@cache
+def _vcrpy_loader() -> Any:
+    """A safe YAML loader that also reads the body tag vcrpy writes for S3 objects.
+
+    vcrpy pickles such bodies as ``!!python/object/apply:_io.BytesIO [!!binary ...]``, which
+    safe loaders reject; here the tag only ever becomes the bytes it wraps, nothing is run.
+    """
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    def bytes_io(loader: Any, node: Any) -> bytes:
+        arguments = loader.construct_sequence(node, deep=True)
+        return bytes(arguments[0]) if arguments else b""
+
+    loader: Any = type("VcrpyCassetteLoader", (base,), {})
+    loader.add_constructor("tag:yaml.org,2002:python/object/apply:_io.BytesIO", bytes_io)
+    return loader
 
 
 def write_atomically(path: Path, data: str | bytes) -> None:

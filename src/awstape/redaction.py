@@ -21,18 +21,27 @@ import base64
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 from xml.sax.saxutils import escape as xml_escape
 
 from botocore.model import OperationModel, Shape
 
-from . import fakes, rules, scan
-from .calls import JSON
+from . import fakes, fileformat, rules, scan
+from .calls import JSON, CallName
+from .cassette import Interaction
 from .errors import LeakRefused
 from .fakes import FakeBook
 from .rules import Rules
 
+# Response headers that change on every call and that no parser needs; content-length is
+# recomputed at replay, and a CRC of the original bytes would not fit the re-encoded body.
+VOLATILE_RESPONSE_HEADERS = frozenset(
+    {"date", "content-length", "connection", "server", "x-amz-crc32", "transfer-encoding",
+     "keep-alive", "x-amz-id-2", "access-control-allow-origin", "access-control-allow-headers",
+     "access-control-allow-methods", "access-control-expose-headers"}
+)
 _TWELVE_DIGITS = re.compile(r"\d{12}")
 # Values shorter than this are replaced only as whole tokens ("value", >value<), never as
 # substrings, so that a short secret cannot rewrite unrelated text.
@@ -107,6 +116,50 @@ class Redactor:
             else:
                 out[name] = self.book.fakes.get(value) or self.scrub(value)
         return out
+
+    def interaction(self, name: CallName, params: JSON, model: OperationModel, method: str,
+                    url: str, status: int, headers: Mapping[str, str], body: bytes,
+                    parsed: Mapping[str, Any] | None, bodies_dir: Path | None) -> Interaction:
+        """A call as the cassette stores it: redacted, without volatile headers."""
+        kept = {k.lower(): v for k, v in headers.items()
+                if k.lower() not in VOLATILE_RESPONSE_HEADERS}
+        stored_params = self.request_params(params, model)  # learns the request's secrets first
+        body, kept = self.response(body, kept, model, status, parsed)
+        parts = urlsplit(url)
+        return Interaction(
+            name=name, params=stored_params, method=method,
+            path=self.request_path(parts.path + (f"?{parts.query}" if parts.query else "")),
+            status=status, headers=kept,
+            body=fileformat.encode_body(body, kept.get("content-type", ""), bodies_dir))
+
+    # -- plain HTTP (vcrpy's part of a cassette) ---------------------------------------------
+
+    def http_request(self, headers: Mapping[str, Any], uri: str) -> tuple[dict[str, Any], str]:
+        """A plain HTTP request's headers and URI without credentials."""
+        return ({k: v for k, v in headers.items() if k.lower() not in rules.CREDENTIAL_HEADERS},
+                self.scrub(without_credential_query(uri)))
+
+    def http_response(self, response: dict[str, Any]) -> dict[str, Any]:
+        """A vcrpy response dict with credentials, secrets and the user's headers replaced."""
+        headers = {}
+        for name, values in (response.get("headers") or {}).items():
+            if name.lower() in rules.CREDENTIAL_HEADERS:
+                continue
+            listed = values if isinstance(values, list) else [values]
+            headers[name] = [self.response_headers({name: str(v)})[name] for v in listed]
+        body = dict(response.get("body") or {})
+        data = body.get("string")
+        if isinstance(data, str):
+            body["string"] = self.scrub(data)
+        elif isinstance(data, bytes):
+            body["string"] = self.scrub_bytes(data)
+        return {**response, "headers": headers, "body": body}
+
+    def http_interaction(self, item: Mapping[str, Any]) -> dict[str, Any]:
+        request = dict(item["request"])
+        request["headers"], request["uri"] = self.http_request(request.get("headers") or {},
+                                                               request.get("uri", ""))
+        return {"request": request, "response": self.http_response(dict(item["response"]))}
 
     # -- replay -------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from . import engine, fileformat, redaction, rules, scan
+from . import engine, fileformat, migrate, redaction, rules, scan
 from .errors import LeakRefused
 
 # Set when a test fails while recording: vcrpy's save at teardown must not touch the cassette.
@@ -30,10 +30,10 @@ def request_hook(before_record_request: Any = None) -> Any:
     def hook(request: Any) -> Any:
         if is_botocore_request(request) or request.host in rules.METADATA_HOSTS:
             return None
+        headers, request.uri = _redactor().http_request(dict(request.headers), request.uri)
         for name in list(request.headers):
-            if name.lower() in rules.CREDENTIAL_HEADERS:
+            if name not in headers:
                 del request.headers[name]
-        request.uri = redaction.without_credential_query(request.uri)
         return before_record_request(request) if before_record_request else request
 
     return hook
@@ -43,25 +43,15 @@ def response_hook(before_record_response: Any = None) -> Any:
     """A vcrpy ``before_record_response`` that applies the active cassette's redaction."""
 
     def hook(response: dict[str, Any]) -> Any:
-        tape = engine.active()
-        if tape is not None:
-            redactor = tape.redactor
-            headers = response.get("headers") or {}
-            for name in list(headers):
-                if name.lower() in rules.CREDENTIAL_HEADERS:
-                    del headers[name]
-                    continue
-                values = headers[name] if isinstance(headers[name], list) else [headers[name]]
-                headers[name] = [redactor.response_headers({name: str(v)})[name]
-                                 for v in values]
-            body = response.get("body") or {}
-            data = body.get("string")
-            if isinstance(data, bytes | str):
-                raw = data.encode("utf-8") if isinstance(data, str) else data
-                body["string"] = redactor.scrub_bytes(raw)
+        response = _redactor().http_response(response)
         return before_record_response(response) if before_record_response else response
 
     return hook
+
+
+def _redactor() -> redaction.Redactor:
+    tape = engine.active()
+    return tape.redactor if tape is not None else redaction.Redactor()
 
 
 class SharedFilePersister:
@@ -76,7 +66,10 @@ class SharedFilePersister:
         path = Path(cassette_path)
         if not path.is_file():
             raise CassetteNotFoundError()
-        http = fileformat.load_document(path).get("http") or []
+        document = fileformat.load_document(path)
+        if migrate.is_vcrpy_document(document):  # not yet migrated: its plain HTTP only
+            document = migrate.from_vcrpy(document, path, redaction.Redactor()).extra
+        http = document.get("http") or []
         if not http:
             raise CassetteNotFoundError()
         requests = [Request._from_dict(i["request"]) for i in http]
@@ -112,3 +105,6 @@ class SharedFilePersister:
                 + "; ".join(map(str, findings[:10]))
                 + ". Add a rule in [tool.awstape] redact (see `awstape rules`) and record again.")
         fileformat.write_atomically(path, text)
+
+
+serializer = migrate.VcrpySerializer()

@@ -1,0 +1,40 @@
+"""Requests on the wire decode back into the calls that made them, in every protocol."""
+
+from __future__ import annotations
+
+import pytest
+
+from awstape.calls import CallName, canonical_params, input_shape
+from awstape.wire import decode_request, encode_request
+
+
+@pytest.mark.parametrize(("service", "operation", "params"), [
+    ("ssm", "PutParameter", {"Name": "/a", "Value": "v", "Type": "String", "Overwrite": True}),
+    ("rds", "CreateDBInstance", {
+        "DBInstanceIdentifier": "db", "Engine": "postgres", "AllocatedStorage": 20,
+        "DBInstanceClass": "db.t3.micro",
+        "Tags": [{"Key": "team", "Value": "platform"}, {"Key": "env", "Value": "dev"}]}),
+    ("secretsmanager", "GetSecretValue", {"SecretId": "app/db"}),
+    ("lambda", "GetFunction", {"FunctionName": "deployer", "Qualifier": "live"}),
+    ("s3", "GetObject", {"Bucket": "artifacts", "Key": "builds/2026/app.tar"}),
+    ("sts", "GetCallerIdentity", {}),
+])
+def test_round_trip(service: str, operation: str, params: dict) -> None:
+    name = CallName(service, operation, "eu-west-1")
+    request = encode_request(name, params)
+    assert request is not None
+    decoded = decode_request(request["method"], request["uri"], request["headers"],
+                             request["body"])
+    assert decoded == (name, canonical_params(params, input_shape(name)))
+
+
+def test_the_signature_scope_names_service_and_region_behind_any_endpoint() -> None:
+    headers = {"Authorization": ["AWS4-HMAC-SHA256 Credential=AKIAXEXAMPLE/20261124/"
+                                 "ap-south-1/ssm/aws4_request, SignedHeaders=host, Signature=x"],
+               "X-Amz-Target": ["AmazonSSM.GetParameter"]}
+    decoded = decode_request("POST", "http://127.0.0.1:5000/", headers, b'{"Name": "/a"}')
+    assert decoded == (CallName("ssm", "GetParameter", "ap-south-1"), {"Name": "/a"})
+
+
+def test_plain_http_is_not_an_aws_call() -> None:
+    assert decode_request("GET", "https://example.com/health", {}, b"") is None
