@@ -121,8 +121,8 @@ class Redactor:
                     url: str, status: int, headers: Mapping[str, str], body: bytes,
                     parsed: Mapping[str, Any] | None, bodies_dir: Path | None) -> Interaction:
         """A call as the cassette stores it: redacted, without volatile headers."""
-        kept = {k.lower(): v for k, v in headers.items()
-                if k.lower() not in VOLATILE_RESPONSE_HEADERS}
+        kept = {k.lower(): v for k, v in sorted(headers.items(), key=lambda kv: kv[0].lower())
+                if k.lower() not in VOLATILE_RESPONSE_HEADERS}  # sorted: stable diffs
         stored_params = self.request_params(params, model)  # learns the request's secrets first
         body, kept = self.response(body, kept, model, status, parsed)
         parts = urlsplit(url)
@@ -217,7 +217,8 @@ class Redactor:
                 sub = (*path, str(key))
                 member_name = str(key) if members is not None else name
                 is_secret = secret or (members is not None and self.rules.is_secret(
-                    model.service_model.service_name, model.name, sub, member_name, member))
+                    model.service_model.service_name, model.name, sub, member_name, member)
+                    and not rules.plain_by_sibling(value, member_name))
                 if (not is_secret and member_name.lower() in rules.ACCOUNT_MEMBERS
                         and isinstance(item, str) and _TWELVE_DIGITS.fullmatch(item)):
                     out[key] = self.book.account(item)

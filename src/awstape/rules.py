@@ -45,6 +45,16 @@ CREDENTIAL_MEMBERS = frozenset({"AccessKeyId", "accessKeyId", "SecretAccessKey",
                                 "secretAccessKey", "SessionToken", "sessionToken"})
 BASIC_TOKEN_MEMBERS = frozenset({"authorizationToken"})
 
+# Members the models flag sensitive that are plain text when a sibling member says so: an SSM
+# parameter's Value is secret only as a SecureString (the same member carries both).
+PLAIN_WHEN_SIBLING = {"Value": ("Type", frozenset({"String", "StringList"}))}
+
+
+def plain_by_sibling(structure: Mapping[str, Any], member: str) -> bool:
+    sibling = PLAIN_WHEN_SIBLING.get(member)
+    return sibling is not None and structure.get(sibling[0]) in sibling[1]
+
+
 # Members that hold an account id when their value is twelve digits.
 ACCOUNT_MEMBERS = frozenset({
     "account", "accountid", "awsaccountid", "owner", "ownerid", "owneraccount",
@@ -132,7 +142,8 @@ class Rules:
         lines = [
             "request credentials: never stored (only a request's method and path are kept)",
             "credential chain calls (STS, SSO, instance metadata): never recorded",
-            "members botocore's service models mark sensitive, in every service",
+            "members botocore's service models mark sensitive, in every service "
+            "(an SSM parameter's Value only when it is a SecureString)",
             "members the models miss: " + ", ".join(sorted(MISSED_SECRET_MEMBERS)),
             "JSON secrets: only keys matching /" + SECRET_JSON_KEY.pattern + "/ are faked",
             "account ids in ARNs, ECR registry hosts and owner members: "
