@@ -57,12 +57,15 @@ class Project:
 
     def run(self, program: str, *args: str, offline: bool = False,
             env: dict[str, str] | None = None, timeout: float = 120) -> Run:
-        """Run a command here (``awstape`` is the installed one) with the AWS variables unset."""
+        """Run a command here (``awstape`` and ``python`` are this venv's) with the AWS
+        variables unset."""
         environment = {k: v for k, v in os.environ.items() if k not in AWS_VARIABLES}
         environment.pop("CI", None)
         environment.update(env or {})
         if program == "awstape":
             program = str(Path(sys.executable).parent / "awstape")
+        elif program == "python":
+            program = sys.executable
         command = [program, *args]
         if offline:
             # An empty network namespace: only loopback exists, and nothing else is reachable.

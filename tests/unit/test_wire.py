@@ -29,7 +29,7 @@ def test_round_trip(service: str, operation: str, params: dict) -> None:
 
 
 def test_the_signature_scope_names_service_and_region_behind_any_endpoint() -> None:
-    headers = {"Authorization": ["AWS4-HMAC-SHA256 Credential=AKIAXEXAMPLE/20261124/"
+    headers = {"Authorization": ["AWS4-HMAC-SHA256 " "Credential=AKIAXEXAMPLE/20261124/"
                                  "ap-south-1/ssm/aws4_request, SignedHeaders=host, Signature=x"],
                "X-Amz-Target": ["AmazonSSM.GetParameter"]}
     decoded = decode_request("POST", "http://127.0.0.1:5000/", headers, b'{"Name": "/a"}')
