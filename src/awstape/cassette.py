@@ -7,6 +7,7 @@ polling, queue up and replay in their recorded order.
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 from collections import deque
@@ -169,7 +170,15 @@ class Cassette:
 
     @classmethod
     def load(cls, path: Path, rules: Rules | None = None) -> Cassette:
-        return cls.from_document(path, fileformat.load_document(path), rules)
+        # Loading makes many small objects at once; in a process that already holds many (a
+        # test session), the cyclic GC would rescan them all, several times over.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return cls.from_document(path, fileformat.load_document(path), rules)
+        finally:
+            if enabled:
+                gc.enable()
 
     @classmethod
     def from_document(cls, path: Path, document: dict[str, Any],
