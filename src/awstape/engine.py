@@ -193,9 +193,10 @@ _HANDLERS: list[tuple[str, Callable[..., Any]]] = [
 def install() -> None:
     """Make every botocore session created from now on carry awstape's handlers."""
     builtin = botocore.handlers.BUILTIN_HANDLERS
-    for handler in _HANDLERS:
-        if handler not in builtin:
-            builtin.append(handler)
+    if _HANDLERS[0] in builtin:
+        return  # sessions made since the first install() have them already: never twice,
+        # since botocore calls every before-send handler, and each one would play a call
+    builtin.extend(_HANDLERS)
     try:  # a boto3 default session made before install()
         import boto3
 

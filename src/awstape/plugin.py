@@ -9,6 +9,8 @@ traps: ``--record-mode`` on the command line always wins over ``vcr_config`` and
 from __future__ import annotations
 
 import os
+import random
+import secrets
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -158,6 +160,13 @@ def awstape(request: pytest.FixtureRequest, vcr: Any) -> Iterator[Use | None]:
         passed = request.node.stash.get(_passed, False)
         vcr_compat.discard_saves = not passed
         use.finish(passed)
+
+
+@pytest.fixture
+def awstape_random(awstape: Use | None) -> random.Random:
+    """A random generator seeded per test; the seed is kept in the cassette, so that names
+    built from it (unique per recording) come out the same at replay."""
+    return random.Random(awstape.seed() if awstape is not None else secrets.randbits(32))
 
 
 def _rerecord_command(request: pytest.FixtureRequest, standin_hint: bool) -> str:

@@ -8,6 +8,7 @@ import contextlib
 import datetime as _dt
 import os
 import re
+import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -65,6 +66,13 @@ class Use:
     @property
     def cassette(self) -> Cassette:
         return self.tape.cassette
+
+    def seed(self) -> int:
+        """The test's random seed: kept in the cassette, so that names made from it replay."""
+        provenance = self.cassette.provenance
+        if not isinstance(provenance.get("seed"), int):
+            provenance["seed"] = secrets.randbits(32)
+        return int(provenance["seed"])
 
     def finish(self, passed: bool) -> None:
         """Write the cassette if the run passed and recorded; raise what the replay broke."""

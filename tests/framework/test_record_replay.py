@@ -120,3 +120,22 @@ def test_identical_calls_replay_in_recorded_order(project: Project) -> None:
     assert (before, after["Version"], after["Value"]) == (1, 2, "db2.internal")
     ssm.put_parameter(Name="/app/db/host", Value="db.internal", Type="String", Overwrite=True)'''))
     project.pytest(offline=True).assert_outcomes(passed=1)
+
+
+def test_many_tests_in_one_session_each_play_their_own_calls(project: Project) -> None:
+    # boto3's default session is made during the first test; later tests must not get
+    # awstape's handlers twice (each before-send handler would play a recording).
+    project.write("test_user.py", '''
+import boto3
+import pytest
+
+
+@pytest.mark.vcr
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_each(n):
+    ssm = boto3.client("ssm")
+    ssm.put_parameter(Name=f"/n/{n}", Value=str(n), Type="String")
+    assert ssm.get_parameter(Name=f"/n/{n}")["Parameter"]["Value"] == str(n)
+''')
+    project.pytest("--record-mode=once", "--aws-standin").assert_outcomes(passed=3)
+    project.pytest(offline=True).assert_outcomes(passed=3)

@@ -1,0 +1,82 @@
+"""What the three workflows' command lines share: --dry-run, --json, exit codes, errors.
+
+Exit codes: 0 done (or nothing to do), 1 the workflow failed, 2 the request was invalid.
+Errors from AWS are shown in AWS terms (``secretsmanager.CreateSecret: AccessDenied: ...``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any, Protocol
+
+import botocore.loaders
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .request_files import RequestError
+
+
+class Result(Protocol):
+    ok: bool
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+    def summary(self) -> str: ...
+
+
+# The services the workflows call; a ClientError names only its operation.
+SERVICES = ("ecr", "secretsmanager", "ssm", "rds", "sts")
+
+
+@cache
+def _operations(service: str) -> frozenset[str]:
+    model = botocore.loaders.create_loader().load_service_model(service, "service-2")
+    return frozenset(model["operations"])
+
+
+def describe_aws_error(error: ClientError) -> str:
+    """``service.Operation: Code: message`` for a botocore ClientError."""
+    operation = getattr(error, "operation_name", "") or "?"
+    service = next((s for s in SERVICES if operation in _operations(s)), "")
+    info = error.response.get("Error", {})
+    where = f"{service}.{operation}" if service else operation
+    return f"{where}: {info.get('Code', 'Error')}: {info.get('Message', '')}".rstrip(": ")
+
+
+def main(argv: Sequence[str] | None, description: str,
+         add_arguments: Callable[[argparse.ArgumentParser], None],
+         run: Callable[[argparse.Namespace], Result]) -> int:
+    parser = argparse.ArgumentParser(description=description)
+    add_arguments(parser)
+    parser.add_argument("--dry-run", action="store_true",
+                        help="validate and show the plan; make no AWS or database call")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    args = parser.parse_args(argv)
+    try:
+        result = run(args)
+    except RequestError as error:
+        return _fail(args, 2, str(error), problems=error.problems)
+    except ClientError as error:
+        return _fail(args, 1, describe_aws_error(error))
+    except (BotoCoreError, WorkflowError) as error:
+        return _fail(args, 1, str(error))
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, default=str))
+    else:
+        print(result.summary())
+    return 0 if result.ok else 1
+
+
+class WorkflowError(Exception):
+    """A failure the workflow explains itself (a missing instance, a refused connection)."""
+
+
+def _fail(args: argparse.Namespace, code: int, message: str, **extra: Any) -> int:
+    if args.json:
+        print(json.dumps({"ok": False, "error": message, **extra}, indent=2))
+    else:
+        print(message, file=sys.stderr)
+    return code
