@@ -1,7 +1,9 @@
-"""The README's main job: record AWS calls against the stand-in, then replay them offline.
+"""The README's main job: the three workflows recorded, then replayed offline.
 
-Recording runs here against moto's server on loopback; replay runs in a child process with
-every AWS variable unset and, where ``unshare`` is allowed, in an empty network namespace.
+Recording runs here, against the AWS stand-in (moto's server on loopback) and a local
+PostgreSQL, into ``cassettes/<workflow>.yaml``. Replay runs in a child process with every AWS
+variable unset and, where ``unshare`` is allowed, in an empty network namespace; it starts its
+own PostgreSQL there, so the RDS workflow's database is created, and checked, again.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import boto3
@@ -20,64 +23,121 @@ from awstape import Target, use_cassette
 from awstape.environment import AWS_VARIABLES, isolated, variables
 from awstape.standin import running
 
-CASSETTE = Path(__file__).resolve().parent.parent / "cassettes" / "demo" / "core.yaml"
+from . import ecr_sync, local_postgres, rds_provision, rds_request, secret_flow, secret_request
+from .local_postgres import LocalPostgres
+
+ROOT = Path(__file__).resolve().parent.parent
+CASSETTES = ROOT / "cassettes"
+TEST_DATA = ROOT / "tests" / "integration" / "fixtures" / "test_data"
+REQUESTS = TEST_DATA / "requests"
 
 
-def platform_calls() -> None:
-    """A small platform flow: parameters, a secret, a database and its waiter."""
-    ssm = boto3.client("ssm")
-    ssm.put_parameter(Name="/demo/app/log-level", Value="info", Type="String", Overwrite=True)
-    assert ssm.get_parameter(Name="/demo/app/log-level")["Parameter"]["Value"] == "info"
-    secrets = boto3.client("secretsmanager")
-    secrets.create_secret(Name="demo/app/config", SecretString='{"host": "db.internal"}')
-    assert json.loads(secrets.get_secret_value(SecretId="demo/app/config")["SecretString"])
-    rds = boto3.client("rds")
+def ecr_scenario(postgres: LocalPostgres) -> str:
+    first = ecr_sync.sync_images("local", "aws", "backstage:latest",
+                                 archive=TEST_DATA / "sample-image.tar")
+    second = ecr_sync.sync_images("local", "aws", "backstage:latest",
+                                  archive=TEST_DATA / "sample-image.tar")
+    assert (first.pushed, second.skipped) == (1, 1), (first.summary(), second.summary())
+    return f"pushed backstage:latest ({first.outcomes[0].detail}); again: skipped"
+
+
+def secret_scenario(postgres: LocalPostgres) -> str:
+    done = []
+    for file in ("secret-payments-db.yaml", "secret-payments-api-key-ssm.yaml"):
+        request = secret_request.load(REQUESTS / file)
+        first, again = secret_flow.provision(request), secret_flow.provision(request)
+        assert not again.changed, again.summary()
+        done.append(f"{first.name}: {', '.join(first.actions)}")
+    return "; ".join(done) + "; again: no change"
+
+
+def rds_scenario(postgres: LocalPostgres) -> str:
+    request = rds_request.load(REQUESTS / "rds-payments.yaml")
+    rds, sm = boto3.client("rds"), boto3.client("secretsmanager")
     rds.create_db_instance(
-        DBInstanceIdentifier="demo-db", Engine="postgres", DBInstanceClass="db.t3.micro",
-        MasterUsername="demo", AllocatedStorage=20, ManageMasterUserPassword=True,
-    )
-    rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier="demo-db")
+        DBInstanceIdentifier=request.instance, Engine="postgres", DBInstanceClass="db.t3.micro",
+        MasterUsername=postgres.user, MasterUserPassword=postgres.password, AllocatedStorage=20)
+    sm.create_secret(Name=request.master_secret, SecretString=json.dumps(
+        {"username": postgres.user, "password": postgres.password}))
+    # The app's credentials are the secret that secret-flow created (SEC-0007) just before.
+    first = rds_provision.provision(request, connect_to=postgres.address)
+    again = rds_provision.provision(request, connect_to=postgres.address)
+    assert not again.changed, again.summary()
+    with postgres.connect() as connection:
+        owner = connection.execute(
+            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s",
+            (request.database_name,)).fetchone()
+    assert owner == (request.username,), owner
+    return (f"{', '.join(first.actions)}; database {request.database_name} exists on "
+            f"PostgreSQL {postgres.address}, owned by {owner[0]}; again: no change")
 
 
-def record() -> tuple[int, float]:
-    with running() as standin, variables(isolated(endpoint_url=standin.endpoint_url)):
-        started = time.perf_counter()
+SCENARIOS: dict[str, Callable[[LocalPostgres], str]] = {
+    "ecr-sync": ecr_scenario, "secret-flow": secret_scenario, "rds-provision": rds_scenario}
+
+
+def record() -> dict[str, dict[str, object]]:
+    results: dict[str, dict[str, object]] = {}
+    with running() as standin, local_postgres.running() as postgres, \
+            variables(isolated(endpoint_url=standin.endpoint_url)):
         target = Target("standin", moto_version=standin.moto_version)
-        with use_cassette(CASSETTE, "rewrite", target=target) as use:
-            platform_calls()
-        return use.tape.recorded, time.perf_counter() - started
+        for name, scenario in SCENARIOS.items():
+            started = time.perf_counter()
+            with use_cassette(CASSETTES / f"{name}.yaml", "rewrite", target=target,
+                              allowed_hosts=["127.0.0.1"]) as use:
+                done = scenario(postgres)
+            results[name] = {"done": done, "calls": use.tape.recorded,
+                             "seconds": time.perf_counter() - started}
+    return results
 
 
-def replay() -> tuple[int, float]:
-    started = time.perf_counter()
-    with use_cassette(CASSETTE, "none") as use:
-        platform_calls()
-    return use.tape.replayed, time.perf_counter() - started
+def replay() -> dict[str, dict[str, object]]:
+    results: dict[str, dict[str, object]] = {}
+    with local_postgres.running() as postgres:
+        for name, scenario in SCENARIOS.items():
+            started = time.perf_counter()
+            with use_cassette(CASSETTES / f"{name}.yaml", "none",
+                              allowed_hosts=["127.0.0.1"]) as use:
+                done = scenario(postgres)
+            results[name] = {"done": done, "calls": use.tape.replayed,
+                             "seconds": time.perf_counter() - started}
+    return results
+
+
+def offline_command(command: list[str]) -> tuple[list[str], str]:
+    """``command`` in an empty network namespace (loopback only), when unshare is allowed."""
+    if shutil.which("unshare") and subprocess.run(
+            ["unshare", "-n", "true"], capture_output=True, check=False).returncode == 0:
+        return (["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", *command],
+                "an empty network namespace")
+    return command, "the network guard only (unshare is not permitted here)"
 
 
 def main() -> int:
     if sys.argv[1:] == ["--replay"]:
-        print(json.dumps(dict(zip(("calls", "seconds"), replay(), strict=True))))
+        print(json.dumps(replay()))
         return 0
-    calls, seconds = record()
-    shown = CASSETTE.relative_to(Path.cwd()) if CASSETTE.is_relative_to(Path.cwd()) else CASSETTE
-    print(f"recorded  {calls} AWS calls against the stand-in in {seconds * 1000:.0f} ms -> {shown}")
+    recorded = record()
     env = {k: v for k, v in os.environ.items() if k not in AWS_VARIABLES}
-    command = [sys.executable, "-m", "scripts.demo", "--replay"]
-    offline = "no network namespace (unshare not permitted): network guard only"
-    if shutil.which("unshare") and subprocess.run(
-            ["unshare", "-n", "true"], capture_output=True, check=False).returncode == 0:
-        command = ["unshare", "-n", *command]
-        offline = "empty network namespace"
+    command, offline = offline_command([sys.executable, "-m", "scripts.demo", "--replay"])
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False,
-                          cwd=Path(__file__).resolve().parent.parent)
+                          cwd=ROOT)
     if done.returncode != 0:
         print(done.stdout + done.stderr, file=sys.stderr)
         return 1
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    print(f"replayed  {result['calls']} AWS calls offline in {result['seconds'] * 1000:.0f} ms "
-          f"(no AWS variables, no credentials, {offline})")
-    print(f"replay took {result['seconds'] / seconds:.2f}x the recording time")
+    replayed = json.loads(done.stdout.strip().splitlines()[-1])
+    print(f"Recorded against the AWS stand-in (moto server) and a local PostgreSQL into "
+          f"{CASSETTES.relative_to(ROOT)}/; replayed in {offline}, no AWS variables, no "
+          "credentials.\n")
+    for name, result in recorded.items():
+        again = replayed[name]
+        ratio = float(again["seconds"]) / float(result["seconds"])  # type: ignore[arg-type]
+        print(f"{name}\n  recorded: {result['done']}\n"
+              f"  replayed: {again['done']}\n"
+              f"  AWS calls: {result['calls']} recorded, {again['calls']} replayed; "
+              f"{float(result['seconds']) * 1000:.0f} ms recording, "  # type: ignore[arg-type]
+              f"{float(again['seconds']) * 1000:.0f} ms replay "  # type: ignore[arg-type]
+              f"({ratio:.2f}x)\n")
     return 0
 
 
