@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import boto3
 
@@ -76,8 +77,8 @@ SCENARIOS: dict[str, Callable[[LocalPostgres], str]] = {
     "ecr-sync": ecr_scenario, "secret-flow": secret_scenario, "rds-provision": rds_scenario}
 
 
-def record() -> dict[str, dict[str, object]]:
-    results: dict[str, dict[str, object]] = {}
+def record() -> dict[str, dict[str, Any]]:
+    results: dict[str, dict[str, Any]] = {}
     with running() as standin, local_postgres.running() as postgres, \
             variables(isolated(endpoint_url=standin.endpoint_url)):
         target = Target("standin", moto_version=standin.moto_version)
@@ -91,8 +92,8 @@ def record() -> dict[str, dict[str, object]]:
     return results
 
 
-def replay() -> dict[str, dict[str, object]]:
-    results: dict[str, dict[str, object]] = {}
+def replay() -> dict[str, dict[str, Any]]:
+    results: dict[str, dict[str, Any]] = {}
     with local_postgres.running() as postgres:
         for name, scenario in SCENARIOS.items():
             started = time.perf_counter()
@@ -131,13 +132,12 @@ def main() -> int:
           "credentials.\n")
     for name, result in recorded.items():
         again = replayed[name]
-        ratio = float(again["seconds"]) / float(result["seconds"])  # type: ignore[arg-type]
         print(f"{name}\n  recorded: {result['done']}\n"
               f"  replayed: {again['done']}\n"
               f"  AWS calls: {result['calls']} recorded, {again['calls']} replayed; "
-              f"{float(result['seconds']) * 1000:.0f} ms recording, "  # type: ignore[arg-type]
-              f"{float(again['seconds']) * 1000:.0f} ms replay "  # type: ignore[arg-type]
-              f"({ratio:.2f}x)\n")
+              f"{result['seconds'] * 1000:.0f} ms recording, "
+              f"{again['seconds'] * 1000:.0f} ms replay "
+              f"({again['seconds'] / result['seconds']:.2f}x)\n")
     return 0
 
 

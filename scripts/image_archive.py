@@ -155,13 +155,17 @@ def _docker_images(files: _Files) -> Iterator[LocalImage]:
         if not isinstance(entry, dict) or not isinstance(entry.get("Config"), str):
             raise ImageArchiveError(f"{files.path}: a manifest.json entry has no Config")
         config_data = files.read(entry["Config"])
-        config = Blob(_digest(config_data), len(config_data), OCI_CONFIG, lambda d=config_data: d)
+        config = Blob(_digest(config_data), len(config_data), OCI_CONFIG, _constant(config_data))
         layers = tuple(_docker_layer(files, name) for name in entry.get("Layers", []))
         manifest = _manifest_bytes(config, layers)
         for reference in entry.get("RepoTags") or []:
             repository, tag = split_reference(reference)
             yield LocalImage(repository, tag, manifest, OCI_MANIFEST, config, layers,
                              str(files.path))
+
+
+def _constant(data: bytes) -> Callable[[], bytes]:
+    return lambda: data
 
 
 def _docker_layer(files: _Files, name: str) -> Blob:

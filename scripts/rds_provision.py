@@ -16,7 +16,7 @@ import json
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -25,28 +25,17 @@ from psycopg import sql
 
 from . import rds_request, workflow_cli
 from .rds_request import RdsRequest
-from .workflow_cli import WorkflowError
+from .workflow_cli import ActionsResult, WorkflowError
 
 log = logging.getLogger("goldenpath.rds_provision")
 
 
 @dataclass
-class RdsResult:
-    id: str
-    plan: dict[str, Any]
-    actions: list[str] = field(default_factory=list)
+class RdsResult(ActionsResult):
     endpoint: str = ""
-    dry_run: bool = False
-    ok: bool = True
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.actions)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "plan": self.plan, "endpoint": self.endpoint,
-                "actions": self.actions, "changed": self.changed, "dryRun": self.dry_run,
-                "ok": self.ok}
+        return {**super().to_dict(), "endpoint": self.endpoint}
 
     def summary(self) -> str:
         target = f"database {self.plan['database']} on {self.plan['instance']}"
@@ -143,8 +132,9 @@ def _apply(connection: psycopg.Connection, request: RdsRequest, password: str, h
         run(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(database),
                                                            sql.Identifier(role)))
         result.actions.append("owner-updated")
-    missing = [p for p in request.privileges if not run(
-        "SELECT has_database_privilege(%s, %s, %s)", (role, database, p)).fetchone()[0]]
+    missing = [p for p in request.privileges if not (run(
+        "SELECT has_database_privilege(%s, %s, %s)", (role, database, p)).fetchone() or
+        (False,))[0]]
     if missing:
         run(sql.SQL("GRANT {} ON DATABASE {} TO {}").format(
             sql.SQL(", ").join(sql.SQL(p) for p in missing), sql.Identifier(database),

@@ -16,37 +16,27 @@ import os
 import secrets
 import string
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
 
 from . import secret_request, workflow_cli
 from .secret_request import SecretPlan, SecretRequest
-from .workflow_cli import WorkflowError
+from .workflow_cli import ActionsResult, WorkflowError
 
 log = logging.getLogger("goldenpath.secret_flow")
 
 
 @dataclass
-class SecretResult:
-    id: str
-    name: str
-    provider: str
-    plan: dict[str, Any]
-    actions: list[str] = field(default_factory=list)
+class SecretResult(ActionsResult):
+    name: str = ""
+    provider: str = ""
     arn: str = ""
-    dry_run: bool = False
-    ok: bool = True
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.actions)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "provider": self.provider, "arn": self.arn,
-                "actions": self.actions, "changed": self.changed, "dryRun": self.dry_run,
-                "plan": self.plan, "ok": self.ok}
+        return {**super().to_dict(), "name": self.name, "provider": self.provider,
+                "arn": self.arn}
 
     def summary(self) -> str:
         if self.dry_run:
@@ -57,8 +47,8 @@ class SecretResult:
 
 def provision(request: SecretRequest, *, dry_run: bool = False) -> SecretResult:
     planned = secret_request.plan(request)
-    result = SecretResult(request.id, planned.name, planned.provider, planned.to_dict(),
-                          dry_run=dry_run)
+    result = SecretResult(request.id, planned.to_dict(), dry_run=dry_run, name=planned.name,
+                          provider=planned.provider)
     if dry_run:
         return result
     if planned.provider == "aws-secrets-manager":

@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Protocol
 
@@ -19,8 +20,28 @@ from botocore.exceptions import BotoCoreError, ClientError
 from .request_files import RequestError
 
 
+@dataclass
+class ActionsResult:
+    """What a provisioning run did: the actions taken, none when nothing had to change."""
+
+    id: str
+    plan: dict[str, Any]
+    actions: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    ok: bool = True
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.actions)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "plan": self.plan, "actions": self.actions,
+                "changed": self.changed, "dryRun": self.dry_run, "ok": self.ok}
+
+
 class Result(Protocol):
-    ok: bool
+    @property
+    def ok(self) -> bool: ...
 
     def to_dict(self) -> dict[str, Any]: ...
 
