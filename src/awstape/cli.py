@@ -1,4 +1,4 @@
-"""The ``awstape`` command: scan, rules, migrate."""
+"""The ``awstape`` command: scan, rules, migrate, diff, rerecord, audit, record, replay."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import fileformat, migrate, rules, scan
+from . import audit, command, drift, fileformat, migrate, rerecord, rules, scan
 from .errors import AwstapeError
 from .redaction import Redactor
 
@@ -55,6 +55,55 @@ def _migrate(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
+def _diff(args: argparse.Namespace) -> int:
+    changes = drift.diff_paths(Path(args.old), Path(args.new))
+    print(drift.as_json(changes) if args.json else drift.as_markdown(changes))
+    return 1 if changes else 0
+
+
+def _rerecord(args: argparse.Namespace) -> int:
+    outcome = rerecord.run(args.pytest_args, root=Path.cwd().resolve(),
+                           standin=args.aws_standin,
+                           staging=Path(args.staging) if args.staging else None,
+                           report_dir=Path(args.report_dir) if args.report_dir else None)
+    print(outcome.summary())
+    for error in outcome.errors:
+        print(f"error: {error}", file=sys.stderr)
+    return outcome.exit_code
+
+
+def _audit(args: argparse.Namespace) -> int:
+    findings = audit.audit(args.pytest_args, Path.cwd().resolve(), max_age_days=args.max_age)
+    for finding in findings:
+        print(finding)
+    failing = set(audit.KINDS) if "any" in args.fail_on else set(args.fail_on)
+    counted = sum(f.kind in failing for f in findings)
+    print(f"awstape audit: {len(findings)} finding(s)"
+          + (f", {counted} of them failing ({', '.join(sorted(failing))})" if failing else ""))
+    return 1 if counted else 0
+
+
+def _record_or_replay(args: argparse.Namespace) -> int:
+    command_line = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command_line:
+        print(f"awstape {args.mode}: give the command after --, e.g. "
+              f"awstape {args.mode} cassettes/x.yaml -- aws ssm get-parameter --name /x",
+              file=sys.stderr)
+        return 2
+    return command.spawn(args.mode, Path(args.cassette), command_line,
+                         aws_standin=getattr(args, "aws_standin", False),
+                         allowed_hosts=args.allowed_hosts)
+
+
+def _fail_on(text: str) -> list[str]:
+    kinds = [k for k in text.split(",") if k]
+    unknown = [k for k in kinds if k not in (*audit.KINDS, "any")]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown kind(s) {', '.join(unknown)}; use {', '.join(audit.KINDS)} or any")
+    return kinds
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="awstape", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True)
@@ -75,6 +124,53 @@ def parser() -> argparse.ArgumentParser:
     migrate_command.add_argument("--dry-run", action="store_true",
                                  help="say what would be converted; write nothing")
     migrate_command.set_defaults(run=_migrate)
+
+    diff_command = commands.add_parser(
+        "diff", help="what changed between two cassettes, or two trees of them",
+        description="Operations added, removed or reordered; status and error codes; response "
+                    "fields added, removed, changed in type or value. Exit 0 no drift, 1 drift, "
+                    "2 errors.")
+    diff_command.add_argument("old")
+    diff_command.add_argument("new")
+    diff_command.add_argument("--json", action="store_true", help="JSON instead of Markdown")
+    diff_command.set_defaults(run=_diff)
+
+    rerecord_command = commands.add_parser(
+        "rerecord", help="record the suite again into a staging area, swap in what passed, "
+                         "report the drift",
+        description="Extra arguments go to pytest (a selection, -k ...). Writes the report to "
+                    "REPORT_DIR/drift.md and drift.json (and the GitHub step summary). Exit 0 "
+                    "no drift, 1 drift, 2 errors.")
+    rerecord_command.add_argument("--aws-standin", action="store_true",
+                                  help="record against moto on loopback instead of AWS")
+    rerecord_command.add_argument("--staging", help="where new cassettes are written first")
+    rerecord_command.add_argument("--report-dir", help="default: .awstape")
+    rerecord_command.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    rerecord_command.set_defaults(run=_rerecord)
+
+    audit_command = commands.add_parser(
+        "audit", help="stale cassettes, orphans, tests without a cassette, stand-in recordings",
+        description="Extra arguments go to pytest (which tests to audit). Exit 1 when a finding "
+                    "of a --fail-on kind is found, else 0.")
+    audit_command.add_argument("--max-age", type=int, default=90, metavar="DAYS",
+                               help="a cassette older than this is stale (default 90)")
+    audit_command.add_argument("--fail-on", type=_fail_on, default=[], metavar="KINDS",
+                               help=f"comma-separated: {', '.join(audit.KINDS)}, or any")
+    audit_command.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    audit_command.set_defaults(run=_audit)
+
+    for mode, verb in (("record", "record"), ("replay", "replay")):
+        sub = commands.add_parser(
+            mode, help=f"{verb} the AWS calls of a Python program: awstape {mode} CASSETTE -- "
+                       "CMD...")
+        sub.add_argument("cassette")
+        sub.add_argument("--allowed-hosts", action="append", default=[], metavar="REGEX",
+                         help="hosts the program may still reach in replay (a local database)")
+        if mode == "record":
+            sub.add_argument("--aws-standin", action="store_true",
+                             help="record against moto on loopback instead of AWS")
+        sub.add_argument("command", nargs=argparse.REMAINDER)
+        sub.set_defaults(run=_record_or_replay, mode=mode)
     return top
 
 

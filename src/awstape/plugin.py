@@ -8,6 +8,7 @@ traps: ``--record-mode`` on the command line always wins over ``vcr_config`` and
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import secrets
@@ -17,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from . import engine, environment, rules, standin, vcr_compat
+from . import engine, environment, fileformat, rerecord, rules, standin, vcr_compat
 from .errors import ConfigError
 from .recording import RecordMode, Target, Use, use_cassette
 from .redaction import Redactor
@@ -26,6 +27,7 @@ _passed = pytest.StashKey[bool]()
 _mode = pytest.StashKey[RecordMode]()
 _standin = pytest.StashKey[Any]()
 _rules = pytest.StashKey[rules.Rules]()
+_listed = pytest.StashKey[list[dict[str, Any]]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -38,6 +40,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--awstape-allow-unused", action="store_true", default=False,
         help="Do not fail tests that leave recorded AWS calls unplayed.",
+    )
+    group.addoption(
+        "--awstape-staging", metavar="DIR", default=None,
+        help="Write recorded cassettes under DIR (mirroring their paths) instead of in place, "
+             "with a manifest of the tests' outcomes; used by `awstape rerecord`.",
+    )
+    group.addoption(
+        "--awstape-list", metavar="FILE", default=None,
+        help="Write each recorded test's cassette path (and whether it exists) to FILE as "
+             "JSON, and skip the tests; used by `awstape audit`.",
     )
     parser.addini("awstape_allow_unused", type="bool", default=False,
                   help="Do not fail tests that leave recorded AWS calls unplayed.")
@@ -138,6 +150,17 @@ def awstape(request: pytest.FixtureRequest, vcr: Any) -> Iterator[Use | None]:
         return
     directory = Path(request.getfixturevalue("vcr_cassette_dir"))
     path = directory / f"{request.getfixturevalue('default_cassette_name')}.yaml"
+    listing = request.config.getoption("--awstape-list")
+    if listing:
+        request.config.stash.setdefault(_listed, []).append(
+            {"test": request.node.nodeid, "cassette": str(path.resolve()),
+             "exists": path.is_file()})
+        pytest.skip("awstape: listing cassettes only")
+    committed = path
+    staging = request.config.getoption("--awstape-staging")
+    if staging:
+        path = _staged(Path(staging), request.config.rootpath, path)
+        vcr_compat.redirects[str(committed)] = str(path)
     options = request.node.get_closest_marker("awstape")
     allow_unused = bool(
         (options.kwargs.get("allow_unused") if options else None)
@@ -155,11 +178,35 @@ def awstape(request: pytest.FixtureRequest, vcr: Any) -> Iterator[Use | None]:
         rerecord_hint=hint,
         target=target,
         redactor=Redactor(request.config.stash[_rules]),
+        previous=committed,
     ) as use:
         yield use
         passed = request.node.stash.get(_passed, False)
         vcr_compat.discard_saves = not passed
         use.finish(passed)
+        if staging:
+            request.config.stash.setdefault(_listed, []).append(
+                {"test": request.node.nodeid, "cassette": str(committed.resolve()),
+                 "staged": str(path.resolve()), "passed": passed})
+
+
+def _staged(staging: Path, root: Path, path: Path) -> Path:
+    absolute = path.resolve()
+    relative = absolute.relative_to(root) if absolute.is_relative_to(root) \
+        else absolute.relative_to(absolute.anchor)
+    return staging / relative
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Write the cassette list (``--awstape-list``) or the staging manifest, even when the
+    run was interrupted: what it holds was settled test by test."""
+    config = session.config
+    target = config.getoption("--awstape-list") or (
+        Path(config.getoption("--awstape-staging")) / rerecord.STAGING_MANIFEST
+        if config.getoption("--awstape-staging") else None)
+    if target:
+        fileformat.write_atomically(Path(target), json.dumps(
+            {"root": str(config.rootpath), "tests": config.stash.get(_listed, [])}, indent=2))
 
 
 @pytest.fixture

@@ -17,9 +17,9 @@ from typing import Literal
 
 import botocore
 
-from . import engine, environment, network
+from . import engine, environment, fileformat, network
 from .cassette import Cassette
-from .errors import CassetteNotFound, NetworkBlocked, UnusedRecordings
+from .errors import AwstapeError, CassetteNotFound, NetworkBlocked, UnusedRecordings
 from .redaction import Redactor
 
 RecordMode = Literal["once", "new_episodes", "none", "all", "rewrite"]
@@ -110,6 +110,14 @@ class Use:
             )
 
 
+def _keep_seed(cassette: Cassette, previous: Path) -> None:
+    if previous.is_file():
+        with contextlib.suppress(AwstapeError, OSError):
+            seed = (fileformat.load_document(previous).get("recorded") or {}).get("seed")
+            if isinstance(seed, int):
+                cassette.provenance["seed"] = seed
+
+
 def _default_region() -> str:
     return (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
             or environment.DEFAULT_REGION)
@@ -125,12 +133,15 @@ def use_cassette(
     rerecord_hint: str = "",
     target: Target | None = None,
     redactor: Redactor | None = None,
+    previous: str | os.PathLike[str] | None = None,
 ) -> Iterator[Use]:
     """Play or record the cassette at ``path`` around the block.
 
     ``record_mode`` has pytest-recording's meanings, except that ``rewrite`` keeps the old
     cassette until the new recording has succeeded. In pure replay the AWS environment is
     replaced by a dummy one and the network is blocked except for ``allowed_hosts`` (regexes).
+    A fresh recording keeps the random seed of the cassette it replaces (``previous``, by
+    default ``path``), so that names made from it stay the same from one recording to the next.
     """
     if record_mode not in RECORD_MODES:
         raise ValueError(
@@ -148,6 +159,8 @@ def use_cassette(
     cassette = (Cassette(cassette_path, rules=redactor.rules) if fresh
                 else Cassette.load(cassette_path, redactor.rules))
     cassette.rerecord_hint = rerecord_hint
+    if fresh:
+        _keep_seed(cassette, Path(previous) if previous is not None else cassette_path)
     replay = not fresh
     record = record_mode in ("new_episodes", "all", "rewrite") or fresh
     tape = engine.Tape(cassette, replay=replay, record=record, redactor=redactor)

@@ -15,6 +15,8 @@ from .errors import LeakRefused
 
 # Set when a test fails while recording: vcrpy's save at teardown must not touch the cassette.
 discard_saves: bool = False
+# Cassette paths whose new recording goes elsewhere (a re-record's staging area).
+redirects: dict[str, str] = {}
 
 
 def is_botocore_request(request: Any) -> bool:
@@ -82,7 +84,7 @@ class SharedFilePersister:
 
         if discard_saves:
             return
-        path = Path(cassette_path)
+        path = Path(redirects.get(cassette_path, cassette_path))
         kept = [
             {"request": request._to_dict(), "response": compat.convert_to_unicode(response)}
             for request, response in zip(

@@ -1,0 +1,90 @@
+"""``awstape audit``: stale cassettes, orphans, tests without a cassette, stand-in recordings.
+
+Which cassette each test uses is asked of pytest itself (``--awstape-list``: the fixtures that
+place cassettes run, the tests do not), so overridden cassette folders are honoured.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import fileformat
+from .errors import AwstapeError
+
+KINDS = ("stale", "orphan", "missing", "standin")
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    where: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.kind:8} {self.where}: {self.detail}"
+
+
+def used_cassettes(pytest_args: Sequence[str], root: Path) -> list[dict[str, object]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        listing = Path(tmp) / "cassettes.json"
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", *pytest_args, f"--awstape-list={listing}",
+             "-p", "no:cacheprovider", "-q"], cwd=root, capture_output=True, text=True,
+            check=False)
+        if not listing.is_file():
+            raise AwstapeError("awstape audit: pytest did not list the tests' cassettes "
+                               f"(exit {done.returncode}):\n{done.stdout[-2000:]}"
+                               f"{done.stderr[-2000:]}")
+        return list(json.loads(listing.read_text())["tests"])
+
+
+def audit(pytest_args: Sequence[str], root: Path, *, max_age_days: int,
+          now: _dt.datetime | None = None) -> list[Finding]:
+    now = now or _dt.datetime.now(_dt.UTC)
+    tests = used_cassettes(pytest_args, root)
+    used = {Path(str(t["cassette"])) for t in tests}
+    findings = [Finding("missing", str(t["test"]), f"no cassette at {_short(t['cassette'], root)}"
+                                                    "; record it with --record-mode=once")
+                for t in tests if not t["exists"]]
+    # The folders that hold the tests' cassettes, and their parents (one per test module).
+    folders = {p.parent for p in used} | {p.parent.parent for p in used}
+    on_disk = {p.resolve() for folder in folders if folder.is_dir()
+               for p in folder.rglob("*.yaml") if fileformat.BODIES_DIR not in p.parts}
+    for path in sorted(on_disk - used):
+        findings.append(Finding("orphan", _short(path, root), "no test uses this cassette; "
+                                "delete it, or restore the test that used it"))
+    for path in sorted(on_disk & used):
+        try:
+            recorded = fileformat.load_document(path).get("recorded") or {}
+        except AwstapeError as error:
+            findings.append(Finding("stale", _short(path, root), f"unreadable: {error}"))
+            continue
+        when = _date(recorded.get("verified")) or _date(recorded.get("at"))
+        if when is None or (now - when).days > max_age_days:
+            age = f"{(now - when).days} days old" if when else "no recording date"
+            findings.append(Finding("stale", _short(path, root),
+                                    f"{age} (limit {max_age_days}); re-record it"))
+        if recorded.get("against", "aws") != "aws":
+            findings.append(Finding("standin", _short(path, root),
+                                    f"recorded against {recorded.get('against')}, not AWS"))
+    return findings
+
+
+def _date(text: object) -> _dt.datetime | None:
+    try:
+        parsed = _dt.datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=_dt.UTC)
+
+
+def _short(path: object, root: Path) -> str:
+    full = Path(str(path))
+    return str(full.relative_to(root)) if full.is_relative_to(root) else str(full)

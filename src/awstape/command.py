@@ -1,0 +1,120 @@
+"""``awstape record CASSETTE -- CMD`` and ``awstape replay CASSETTE -- CMD``.
+
+The command is a Python program that uses botocore (a workflow's CLI, ``python -m ...``, the
+``aws`` CLI v1). It runs in a child process under a tape, with the plugin's matching,
+redaction and guards: ``python -m awstape.command MODE CASSETTE -- CMD`` starts the tape, then
+runs the program in that same interpreter, so its exit status settles the cassette (a failed
+recording writes nothing). Replay runs with every AWS variable unset, in an empty network
+namespace when allowed. Programs the command starts in turn are not recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import runpy
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import environment, offline, standin
+from .errors import AwstapeError, NetworkBlocked
+from .recording import Target, use_cassette
+
+_STANDIN = "AWSTAPE_STANDIN_MOTO"  # tells the child it records against the stand-in
+
+
+def spawn(mode: str, cassette: Path, command: Sequence[str], *, aws_standin: bool = False,
+          allowed_hosts: Sequence[str] = ()) -> int:
+    """Run ``command`` under a tape in a child process; returns its exit status."""
+    runner = [sys.executable, "-m", "awstape.command", mode, str(cassette),
+              *(f"--allowed-host={h}" for h in allowed_hosts), "--", *command]
+    if mode == "replay":
+        runner, how = offline.in_empty_network(runner)
+        print(f"awstape replay: offline, in {how}", file=sys.stderr)
+        return subprocess.run(runner, env=offline.environment_without_aws(), check=False) \
+            .returncode
+    if not aws_standin:
+        return subprocess.run(runner, check=False).returncode
+    with standin.running() as server, environment.variables(
+            environment.isolated(endpoint_url=server.endpoint_url)):
+        env = {**os.environ, _STANDIN: server.moto_version}
+        return subprocess.run(runner, env=env, check=False).returncode
+
+
+def _program(command: Sequence[str]) -> Callable[[], object]:
+    """How to run ``command`` in this interpreter, with ``sys.argv`` set as it expects."""
+    first, rest = command[0], list(command[1:])
+    if Path(first).name.startswith("python"):
+        if rest[:1] == ["-m"] and len(rest) > 1:
+            sys.argv = [rest[1], *rest[2:]]
+            return lambda: runpy.run_module(rest[1], run_name="__main__", alter_sys=True)
+        if rest:
+            sys.argv = rest
+            return lambda: runpy.run_path(rest[0], run_name="__main__")
+    found = shutil.which(first)
+    if found is None:
+        raise AwstapeError(f"awstape: command not found: {first}")
+    with open(found, "rb") as f:
+        shebang = f.readline()
+    if not (shebang.startswith(b"#!") and b"python" in shebang):
+        raise AwstapeError(
+            f"awstape: {first} is not a Python program ({found}). awstape records and replays "
+            "Python programs that use botocore, run in-process: python -m module, python "
+            "script.py, or a Python console script such as aws.")
+    sys.argv = [found, *rest]
+    return lambda: runpy.run_path(found, run_name="__main__")
+
+
+def _status(code: object) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m awstape.command")
+    parser.add_argument("mode", choices=("record", "replay"))
+    parser.add_argument("cassette", type=Path)
+    parser.add_argument("--allowed-host", action="append", default=[])
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        parser.error("give the command after --")
+    moto = os.environ.get(_STANDIN)
+    target = Target("standin", moto_version=moto) if moto else Target.from_environment()
+    try:
+        program = _program(command)
+        with use_cassette(args.cassette, "rewrite" if args.mode == "record" else "none",
+                          allowed_hosts=args.allowed_host, target=target) as use:
+            started = time.perf_counter()
+            try:
+                program()
+                status = 0
+            except SystemExit as exit_:
+                status = _status(exit_.code)
+            elapsed = (time.perf_counter() - started) * 1000
+            if status != 0:
+                use.finish(passed=False)
+                if use.tape.misses:
+                    print(use.tape.misses[0], file=sys.stderr)
+                return status
+    except (AwstapeError, NetworkBlocked) as error:
+        print(error, file=sys.stderr)
+        return 2
+    calls = use.tape.recorded if args.mode == "record" else use.tape.replayed
+    verb = "recorded" if args.mode == "record" else "replayed"
+    print(f"awstape {args.mode}: {calls} call(s) {verb} in {elapsed:.0f} ms, {args.cassette}",
+          file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
