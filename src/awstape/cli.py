@@ -92,7 +92,7 @@ def _record_or_replay(args: argparse.Namespace) -> int:
         return 2
     return command.spawn(args.mode, Path(args.cassette), command_line,
                          aws_standin=getattr(args, "aws_standin", False),
-                         allowed_hosts=args.allowed_hosts)
+                         allowed_hosts=args.allowed_hosts).returncode
 
 
 def _fail_on(text: str) -> list[str]:

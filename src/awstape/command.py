@@ -11,6 +11,7 @@ namespace when allowed. Programs the command starts in turn are not recorded.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import runpy
 import shutil
@@ -28,21 +29,30 @@ _STANDIN = "AWSTAPE_STANDIN_MOTO"  # tells the child it records against the stan
 
 
 def spawn(mode: str, cassette: Path, command: Sequence[str], *, aws_standin: bool = False,
-          allowed_hosts: Sequence[str] = ()) -> int:
-    """Run ``command`` under a tape in a child process; returns its exit status."""
-    runner = [sys.executable, "-m", "awstape.command", mode, str(cassette),
-              *(f"--allowed-host={h}" for h in allowed_hosts), "--", *command]
+          server: standin.StandIn | None = None, allowed_hosts: Sequence[str] = (),
+          capture: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` under a tape in a child process. Recording goes to AWS as configured,
+    to ``server``, or (``aws_standin``) to a stand-in started for this command."""
+    runner = [sys.executable, "-m", "awstape.command",
+              *(f"--allowed-host={h}" for h in allowed_hosts), mode, str(cassette), "--",
+              *command]
+
+    def run(argv: list[str], env: dict[str, str] | None = None) -> \
+            subprocess.CompletedProcess[str]:
+        return subprocess.run(argv, env=env, capture_output=capture, text=True, check=False)
+
     if mode == "replay":
         runner, how = offline.in_empty_network(runner)
-        print(f"awstape replay: offline, in {how}", file=sys.stderr)
-        return subprocess.run(runner, env=offline.environment_without_aws(), check=False) \
-            .returncode
-    if not aws_standin:
-        return subprocess.run(runner, check=False).returncode
-    with standin.running() as server, environment.variables(
-            environment.isolated(endpoint_url=server.endpoint_url)):
-        env = {**os.environ, _STANDIN: server.moto_version}
-        return subprocess.run(runner, env=env, check=False).returncode
+        if not capture:
+            print(f"awstape replay: offline, in {how}", file=sys.stderr)
+        return run(runner, offline.environment_without_aws())
+    if server is None and not aws_standin:
+        return run(runner)
+    with contextlib.ExitStack() as stack:
+        server = server or stack.enter_context(standin.running())
+        stack.enter_context(environment.variables(
+            environment.isolated(endpoint_url=server.endpoint_url)))
+        return run(runner, {**os.environ, _STANDIN: server.moto_version})
 
 
 def _program(command: Sequence[str]) -> Callable[[], object]:
@@ -55,7 +65,9 @@ def _program(command: Sequence[str]) -> Callable[[], object]:
         if rest:
             sys.argv = rest
             return lambda: runpy.run_path(rest[0], run_name="__main__")
-    found = shutil.which(first)
+    # This interpreter's own scripts first: the aws CLI installed beside awstape, not a shim.
+    beside = Path(sys.executable).parent / first
+    found = str(beside) if "/" not in first and beside.is_file() else shutil.which(first)
     if found is None:
         raise AwstapeError(f"awstape: command not found: {first}")
     with open(found, "rb") as f:

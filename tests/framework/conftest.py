@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from awstape.environment import AWS_VARIABLES
+from awstape import offline as awstape_offline
 
 
 @dataclass
@@ -59,7 +58,7 @@ class Project:
             env: dict[str, str] | None = None, timeout: float = 120) -> Run:
         """Run a command here (``awstape`` and ``python`` are this venv's) with the AWS
         variables unset."""
-        environment = {k: v for k, v in os.environ.items() if k not in AWS_VARIABLES}
+        environment = awstape_offline.environment_without_aws()
         environment.pop("CI", None)
         environment.update(env or {})
         if program == "awstape":
@@ -69,8 +68,8 @@ class Project:
         command = [program, *args]
         if offline:
             # An empty network namespace: only loopback exists, and nothing else is reachable.
-            command = ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh",
-                       *command]
+            assert awstape_offline.namespaces_allowed(), "these tests need unshare -n (root)"
+            command = awstape_offline.in_empty_network(command)[0]
         done = subprocess.run(command, cwd=self.root, env=environment, capture_output=True,
                               text=True, timeout=timeout, check=False)
         return Run(done.returncode, done.stdout + done.stderr)

@@ -3,12 +3,11 @@ AWS variable unset and no test skipped; the RDS tests reach only their own local
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-from awstape.environment import AWS_VARIABLES
+from awstape import offline
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,12 +16,13 @@ def test_integration_suite_replays_offline() -> None:
     cassettes = list((ROOT / "tests" / "integration" / "fixtures" / "mock_responses")
                      .glob("*/*.yaml"))
     assert len(cassettes) >= 6
-    env = {k: v for k, v in os.environ.items() if k not in AWS_VARIABLES and k != "CI"}
-    done = subprocess.run(
-        ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh",
-         sys.executable, "-m", "pytest", "tests/integration", "-p", "no:cacheprovider", "-q",
-         "-rs"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    env = offline.environment_without_aws()
+    env.pop("CI", None)
+    assert offline.namespaces_allowed()
+    command, _ = offline.in_empty_network(
+        [sys.executable, "-m", "pytest", "tests/integration", "-p", "no:cacheprovider", "-q"])
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300, check=False)
     summary = done.stdout.strip().splitlines()[-1]
     assert done.returncode == 0, done.stdout + done.stderr
     assert "passed" in summary and "skipped" not in summary and "failed" not in summary
