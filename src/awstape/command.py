@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import environment, offline, standin
+from . import drift, environment, offline, rerecord, standin
 from .errors import AwstapeError, NetworkBlocked
 from .recording import Target, use_cassette
 
@@ -102,10 +102,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("give the command after --")
     moto = os.environ.get(_STANDIN)
     target = Target("standin", moto_version=moto) if moto else Target.from_environment()
+    # Recording over a cassette goes beside it first: the old one stays unless AWS drifted.
+    staged = (args.cassette.with_name(f".{args.cassette.name}.new")
+              if args.mode == "record" and args.cassette.is_file() else args.cassette)
     try:
         program = _program(command)
-        with use_cassette(args.cassette, "rewrite" if args.mode == "record" else "none",
-                          allowed_hosts=args.allowed_host, target=target) as use:
+        with use_cassette(staged, "rewrite" if args.mode == "record" else "none",
+                          allowed_hosts=args.allowed_host, target=target,
+                          previous=args.cassette) as use:
             started = time.perf_counter()
             try:
                 program()
@@ -123,9 +127,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     calls = use.tape.recorded if args.mode == "record" else use.tape.replayed
     verb = "recorded" if args.mode == "record" else "replayed"
-    print(f"awstape {args.mode}: {calls} call(s) {verb} in {elapsed:.0f} ms, {args.cassette}",
-          file=sys.stderr)
+    print(f"awstape {args.mode}: {calls} call(s) {verb} in {elapsed:.0f} ms, {args.cassette}"
+          + (_settle(staged, args.cassette) if staged != args.cassette else ""), file=sys.stderr)
     return 0
+
+
+def _settle(staged: Path, cassette: Path) -> str:
+    """Keep the old cassette when nothing drifted, else bring the new one in."""
+    if not staged.is_file():
+        return ""
+    changes = drift.diff_files(cassette, staged, str(cassette))
+    if changes:
+        rerecord.bring_in(staged, cassette)
+    staged.unlink()
+    return (f" ({len(changes)} change(s) from the previous recording: replaced)" if changes
+            else " (no drift: the previous cassette is kept as it was)")
 
 
 if __name__ == "__main__":

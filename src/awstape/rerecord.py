@@ -92,7 +92,7 @@ def swap(staging: Path, root: Path) -> Outcome:
         try:
             if not committed.is_file():
                 outcome.changes.append(Change(name, "cassette-added"))
-                _bring(staged, committed)
+                bring_in(staged, committed)
                 outcome.added.append(name)
                 continue
             changes = drift.diff_files(committed, staged, name)
@@ -101,7 +101,7 @@ def swap(staging: Path, root: Path) -> Outcome:
             continue
         if changes:
             outcome.changes += changes
-            _bring(staged, committed)
+            bring_in(staged, committed)
             outcome.updated.append(name)
         else:
             _verified(committed, now)
@@ -109,7 +109,7 @@ def swap(staging: Path, root: Path) -> Outcome:
     return outcome
 
 
-def _bring(staged: Path, committed: Path) -> None:
+def bring_in(staged: Path, committed: Path) -> None:
     bodies = staged.parent / fileformat.BODIES_DIR
     if bodies.is_dir():  # content-addressed: copying never overwrites a different body
         target = committed.parent / fileformat.BODIES_DIR

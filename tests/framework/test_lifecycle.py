@@ -169,6 +169,16 @@ def test_aws_cli_recorded_with_awstape_record_replays_offline(
         "Parameter"]["Value"] == "2"
     assert "empty network namespace" in replay.output and "1 call(s) replayed" in replay.output
 
+    # Recording again keeps the cassette byte for byte unless AWS answered differently.
+    before = (project.root / "cassettes" / "cli.yaml").read_bytes()
+    again = project.run("awstape", "record", "cassettes/cli.yaml", *command, env=server.env)
+    assert "no drift: the previous cassette is kept" in again.output
+    assert (project.root / "cassettes" / "cli.yaml").read_bytes() == before
+    server.replicas("3")
+    changed = project.run("awstape", "record", "cassettes/cli.yaml", *command, env=server.env)
+    assert "change(s) from the previous recording: replaced" in changed.output
+    assert list((project.root / "cassettes").iterdir()) == [project.root / "cassettes" / "cli.yaml"]
+
     other = project.run("awstape", "replay", "cassettes/cli.yaml", "--", "aws", "ssm",
                         "get-parameter", "--name", "/app/other")
     assert other.returncode != 0
