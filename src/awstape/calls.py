@@ -113,11 +113,13 @@ def _blob(data: bytes) -> JSON:
 
 SENSITIVE_PLACEHOLDER = "<sensitive>"
 
-# Whether the member at a path of a call's parameters is secret: (path, member name, shape).
-SecretTest = Callable[[tuple[str, ...], str, "Shape | None"], bool]
+# Whether the member at a path of a call's parameters is secret:
+# (path, member name, member shape, the structure that holds it).
+SecretTest = Callable[[tuple[str, ...], str, "Shape | None", "Mapping[str, Any] | None"], bool]
 
 
-def model_sensitive(path: tuple[str, ...], member: str, shape: Shape | None) -> bool:
+def model_sensitive(path: tuple[str, ...], member: str, shape: Shape | None,
+                    structure: Mapping[str, Any] | None = None) -> bool:
     return shape is not None and bool(shape.metadata.get("sensitive"))
 
 
@@ -133,7 +135,7 @@ def match_view(params: JSON, shape: Shape | None, is_secret: SecretTest = model_
             if member is not None and member.metadata.get("idempotencyToken"):
                 continue
             sub = (*path, key)
-            out[key] = (SENSITIVE_PLACEHOLDER if is_secret(sub, key, member)
+            out[key] = (SENSITIVE_PLACEHOLDER if is_secret(sub, key, member, params)
                         else match_view(item, member, is_secret, sub))
         return out
     if isinstance(params, dict):

@@ -216,9 +216,8 @@ class Redactor:
                 member = members.get(key) if members is not None else getattr(shape, "value", None)
                 sub = (*path, str(key))
                 member_name = str(key) if members is not None else name
-                is_secret = secret or (members is not None and self.rules.is_secret(
-                    model.service_model.service_name, model.name, sub, member_name, member)
-                    and not rules.plain_by_sibling(value, member_name))
+                is_secret = secret or (members is not None and self._secret_member(
+                    model, sub, member_name, member, value))
                 if (not is_secret and member_name.lower() in rules.ACCOUNT_MEMBERS
                         and isinstance(item, str) and _TWELVE_DIGITS.fullmatch(item)):
                     out[key] = self.book.account(item)
@@ -240,6 +239,11 @@ class Redactor:
             return self.book.fake(encoded, lambda real, seed: base64.b64encode(
                 fakes.fake_bytes(base64.b64decode(real), seed)).decode("ascii"))
         return value
+
+    def _secret_member(self, model: OperationModel, path: tuple[str, ...], name: str,
+                       member: Shape | None, structure: Mapping[str, Any]) -> bool:
+        return self.rules.is_secret(model.service_model.service_name, model.name, path, name,
+                                    member, structure)
 
     def _secret(self, value: str, name: str) -> str:
         if not value:
@@ -266,8 +270,8 @@ class Redactor:
             for key in recorded.keys() & live.keys():
                 member = members.get(key) if members is not None else getattr(shape, "value", None)
                 sub = (*path, str(key))
-                is_secret = secret or (members is not None and self.rules.is_secret(
-                    model.service_model.service_name, model.name, sub, str(key), member))
+                is_secret = secret or (members is not None and self._secret_member(
+                    model, sub, str(key), member, recorded))
                 self._link(recorded[key], live[key], member, model, sub, is_secret)
         elif isinstance(recorded, list) and isinstance(live, list):
             item_shape = getattr(shape, "member", None)

@@ -119,8 +119,12 @@ class Rules:
         default_factory=dict, compare=False, repr=False)
 
     def is_secret(self, service: str, operation: str, path: tuple[str, ...],
-                  member: str, shape: Shape | None) -> bool:
-        """Whether the member at ``path`` of a call's parameters or response is secret."""
+                  member: str, shape: Shape | None,
+                  structure: Mapping[str, Any] | None = None) -> bool:
+        """Whether the member at ``path`` of a call's parameters or response is secret;
+        ``structure``, the value that holds it, lets a sibling say it is plain."""
+        if structure is not None and plain_by_sibling(structure, member):
+            return False
         if shape is not None and shape.metadata.get("sensitive"):
             return True
         if member in MISSED_SECRET_MEMBERS:
@@ -134,8 +138,9 @@ class Rules:
 
     def secret_test(self, name: CallName) -> SecretTest:
         """``is_secret`` for one call, as matching asks it."""
-        def test(path: tuple[str, ...], member: str, shape: Shape | None) -> bool:
-            return self.is_secret(name.service, name.operation, path, member, shape)
+        def test(path: tuple[str, ...], member: str, shape: Shape | None,
+                 structure: Mapping[str, Any] | None) -> bool:
+            return self.is_secret(name.service, name.operation, path, member, shape, structure)
         return test
 
     def describe(self) -> list[str]:

@@ -7,7 +7,7 @@ import json
 import re
 
 from awstape import fakes
-from awstape.calls import operation_model
+from awstape.calls import CallName, match_key, operation_model
 from awstape.redaction import Redactor
 from awstape.rules import Rules
 
@@ -93,3 +93,21 @@ def test_user_path_rules_are_secret_and_matched_by_presence() -> None:
         {"Name": "/p", "Value": "v", "Tags": [{"Key": "k", "Value": "tag-secret"}]},
         model("ssm", "PutParameter"))
     assert stored["Tags"][0]["Value"] != "tag-secret"
+
+
+def test_one_rule_for_an_ssm_value_in_redaction_matching_and_linking() -> None:
+    # A String parameter's Value is plain: stored as is, matched by value, never linked.
+    put = model("ssm", "PutParameter")
+    name = CallName("ssm", "PutParameter", "us-east-1")
+    test = Rules().secret_test(name)
+    plain = {"Name": "/p", "Value": "2", "Type": "String"}
+    secure = {"Name": "/p", "Value": "hunter2hunter2", "Type": "SecureString"}
+    assert Redactor().request_params(plain, put) == plain
+    assert match_key(plain, put.input_shape, test) != match_key(
+        {**plain, "Value": "3"}, put.input_shape, test)
+    assert match_key(secure, put.input_shape, test) == match_key(
+        {**secure, "Value": "other-secret"}, put.input_shape, test)
+    replayer = Redactor()
+    replayer.link(plain, {**plain, "Value": "3"}, put)
+    replayer.link(Redactor().request_params(secure, put), secure, put)
+    assert replayer.book.links == {fakes.shaped("hunter2hunter2", "awstape:0"): "hunter2hunter2"}
