@@ -84,7 +84,7 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def _record_or_replay(args: argparse.Namespace) -> int:
-    command_line = args.command[1:] if args.command[:1] == ["--"] else args.command
+    command_line = command.after_dashes(args.command)
     if not command_line:
         print(f"awstape {args.mode}: give the command after --, e.g. "
               f"awstape {args.mode} cassettes/x.yaml -- aws ssm get-parameter --name /x",

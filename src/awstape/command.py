@@ -55,6 +55,11 @@ def spawn(mode: str, cassette: Path, command: Sequence[str], *, aws_standin: boo
         return run(runner, {**os.environ, _STANDIN: server.moto_version})
 
 
+def after_dashes(argv: Sequence[str]) -> list[str]:
+    """The command given after ``--`` (argparse keeps the ``--`` in a remainder)."""
+    return list(argv[1:] if argv[:1] == ["--"] else argv)
+
+
 def _program(command: Sequence[str]) -> Callable[[], object]:
     """How to run ``command`` in this interpreter, with ``sys.argv`` set as it expects."""
     first, rest = command[0], list(command[1:])
@@ -97,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--allowed-host", action="append", default=[])
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
-    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    command = after_dashes(args.command)
     if not command:
         parser.error("give the command after --")
     moto = os.environ.get(_STANDIN)

@@ -82,9 +82,6 @@ class Redactor:
         self.rules = rules_in_force or Rules()
         self.book = FakeBook()
 
-    def describe(self) -> list[str]:
-        return self.rules.describe()
-
     # -- values the SDK signs with (record) ---------------------------------------------------
 
     def learn_credentials(self, *values: str | None) -> None:
@@ -179,14 +176,7 @@ class Redactor:
     def seal(self, text: str, where: str) -> str:
         """The cassette text, swept for known secrets; refused if a credential remains."""
         text = self.scrub(text)
-        findings = scan.scan_text(text, where)
-        if findings:
-            listed = "\n".join(f"    {finding}" for finding in findings[:20])
-            raise LeakRefused(
-                f"awstape: refused to write {where}: it would hold credentials that no "
-                f"redaction rule removed:\n{listed}\n  Nothing was written. Add a rule for "
-                "them in [tool.awstape] redact (see `awstape rules`), then record again."
-            )
+        refuse_credentials(text, where)
         return text
 
     # -- the rules applied ----------------------------------------------------------------------
@@ -283,6 +273,18 @@ class Redactor:
                 self.book.link(_b64(recorded), _b64(live))
             _link_json(self.book, recorded, live)
 
+
+
+def refuse_credentials(text: str, where: str) -> None:
+    """Raise ``LeakRefused`` if the leak scanner finds a credential in what would be written."""
+    findings = scan.scan_text(text, where)
+    if findings:
+        listed = "\n".join(f"    {finding}" for finding in findings[:20])
+        raise LeakRefused(
+            f"awstape: refused to write {where}: it would hold credentials that no "
+            f"redaction rule removed:\n{listed}\n  Nothing was written. Add a rule for "
+            "them in [tool.awstape] redact (see `awstape rules`), then record again."
+        )
 
 
 def without_credential_query(url: str) -> str:

@@ -10,8 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from . import engine, fileformat, migrate, redaction, rules, scan
-from .errors import LeakRefused
+from . import engine, fileformat, migrate, redaction, rules
 
 # Set when a test fails while recording: vcrpy's save at teardown must not touch the cassette.
 discard_saves: bool = False
@@ -100,12 +99,7 @@ class SharedFilePersister:
             document = {"awstape": fileformat.FORMAT_VERSION, "recorded": {}, "interactions": []}
         document["http"] = kept
         text = fileformat.dumps(document)
-        findings = scan.scan_text(text, str(path))
-        if findings:  # a credential vcrpy saw that no rule removed: write nothing
-            raise LeakRefused(
-                f"awstape: refused to write vcrpy's HTTP interactions to {path}: "
-                + "; ".join(map(str, findings[:10]))
-                + ". Add a rule in [tool.awstape] redact (see `awstape rules`) and record again.")
+        redaction.refuse_credentials(text, str(path))  # a credential no rule removed
         fileformat.write_atomically(path, text)
 
 
