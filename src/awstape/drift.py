@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ElementTree
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +140,8 @@ def _response(name: str, call: str, old: dict[str, Any], new: dict[str, Any]) ->
     return changes
 
 
-def _holds_fake(path: str, last: str, secret_fields: set[str], leaves: dict[str, Any]) -> bool:
+def _holds_fake(path: str, last: str, secret_fields: frozenset[str],
+                leaves: dict[str, Any]) -> bool:
     if _SECRET_NAME.search(last):
         return True
     if last not in secret_fields:
@@ -161,7 +163,8 @@ def _error_code(response: dict[str, Any]) -> str:
     return str(next(iter(found.values()), "")).rsplit("#", 1)[-1]
 
 
-def _secret_fields(call: str) -> set[str]:
+@cache
+def _secret_fields(call: str) -> frozenset[str]:
     """Member names of the call's output that hold fakes: the models' and awstape's secrets."""
     service, _, operation = call.partition(".")
     model = operation_model(service, operation)
@@ -178,7 +181,7 @@ def _secret_fields(call: str) -> set[str]:
                 names.add(member_name)
             stack += [s for s in (member, getattr(member, "member", None),
                                   getattr(member, "value", None)) if s is not None]
-    return names
+    return frozenset(names)
 
 
 def _tree(body: dict[str, Any]) -> Any:

@@ -55,6 +55,14 @@ def _redactor() -> redaction.Redactor:
     return tape.redactor if tape is not None else redaction.Redactor()
 
 
+def _without_http_section(path: Path) -> bool:
+    """True for a cassette in awstape's own layout that has no ``http`` section: awstape has
+    parsed it already, and vcrpy has nothing in it, so it is not parsed a second time."""
+    with path.open(encoding="utf-8", errors="replace") as f:
+        text = f.read()
+    return text.startswith('{\n  "awstape": ') and '\n  "http": ' not in text
+
+
 class SharedFilePersister:
     """A vcrpy persister for the ``http`` section of an awstape cassette."""
 
@@ -65,7 +73,7 @@ class SharedFilePersister:
         from vcr.serializers import compat
 
         path = Path(cassette_path)
-        if not path.is_file():
+        if not path.is_file() or _without_http_section(path):
             raise CassetteNotFoundError()
         document = fileformat.load_document(path)
         if migrate.is_vcrpy_document(document):  # not yet migrated: its plain HTTP only
