@@ -38,8 +38,8 @@ from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 
 from awstape import use_cassette
-from awstape.calls import CallName, operation_model
-from awstape.cassette import Cassette, Interaction
+from awstape.model.calls import CallName, operation_model
+from awstape.model.cassette import Cassette, Interaction
 
 REGION = "us-east-1"
 MODEL = operation_model("ssm", "GetParameter")

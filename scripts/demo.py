@@ -18,9 +18,9 @@ from typing import Any
 
 import boto3
 
-from awstape import command
-from awstape.offline import in_empty_network
-from awstape.standin import running
+from awstape.lifecycle import command
+from awstape.runtime.offline import in_empty_network
+from awstape.runtime.standin import running
 
 from . import ecr_sync, local_postgres, rds_provision, rds_request, secret_flow, secret_request
 

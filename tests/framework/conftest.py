@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from awstape import offline as awstape_offline
+from awstape.runtime import offline as awstape_offline
 
 
 @dataclass

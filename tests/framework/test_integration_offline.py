@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from awstape import offline
+from awstape.runtime import offline
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from awstape import standin
+from awstape.runtime import standin
 
 from .conftest import Project
 

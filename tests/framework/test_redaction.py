@@ -18,7 +18,7 @@ from urllib.parse import unquote_plus
 
 import pytest
 
-from awstape import standin
+from awstape.runtime import standin
 
 from .conftest import Project
 

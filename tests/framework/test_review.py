@@ -6,7 +6,7 @@ import difflib
 
 import boto3
 
-from awstape import standin
+from awstape.runtime import standin
 
 from .conftest import Project
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from awstape import standin
+from awstape.runtime import standin
 
 from .conftest import Project
 
@@ -21,10 +21,10 @@ import sys
 import boto3
 import vcr
 
-import awstape.vcr_compat
+import awstape
 
 recorder = vcr.VCR(record_mode=sys.argv[2], match_on=["method", "uri", "body"])
-recorder.register_serializer("awstape", awstape.vcr_compat.serializer)
+recorder.register_serializer("awstape", awstape.vcrpy_serializer)
 serializer = sys.argv[3] if len(sys.argv) > 3 else "yaml"
 with recorder.use_cassette(sys.argv[1], serializer=serializer):
     ssm = boto3.client("ssm", region_name="us-east-1")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from awstape.calls import (
+from awstape.model.calls import (
     INLINE_BLOB_LIMIT,
     CallName,
     canonical_params,

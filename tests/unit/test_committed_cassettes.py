@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from awstape.cassette import Cassette
+from awstape.model.cassette import Cassette
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = sorted(

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from awstape.errors import CorruptCassette
-from awstape.fileformat import (
+from awstape.model.errors import CorruptCassette
+from awstape.storage.fileformat import (
     EXTERNAL_BODY_LIMIT,
     decode_body,
     dumps,

@@ -6,10 +6,9 @@ import base64
 import json
 import re
 
-from awstape import fakes
-from awstape.calls import CallName, match_key, operation_model
-from awstape.redaction import Redactor
-from awstape.rules import Rules
+from awstape.model.calls import CallName, match_key, operation_model
+from awstape.redaction.redactor import Redactor, fakes
+from awstape.redaction.rules import Rules
 
 
 def model(service: str, operation: str):  # type: ignore[no-untyped-def]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from awstape.calls import CallName, canonical_params, input_shape
-from awstape.wire import decode_request, encode_request
+from awstape.model.calls import CallName, canonical_params, input_shape
+from awstape.storage.wire import decode_request, encode_request
 
 
 @pytest.mark.parametrize(("service", "operation", "params"), [

@@ -8,7 +8,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from functools import cache
 
-from .environment import AWS_VARIABLES
+from awstape.runtime.environment import AWS_VARIABLES
 
 
 def environment_without_aws(base: Mapping[str, str] | None = None) -> dict[str, str]:

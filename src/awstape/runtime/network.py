@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import NetworkBlocked
+from awstape.model.errors import NetworkBlocked
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex

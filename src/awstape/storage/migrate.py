@@ -13,10 +13,10 @@ from typing import Any
 
 import botocore.parsers
 
-from . import fileformat, wire
-from .calls import operation_model
-from .cassette import Cassette, Interaction
-from .redaction import Redactor
+from awstape.model.calls import operation_model
+from awstape.model.cassette import Cassette, Interaction
+from awstape.redaction.redactor import Redactor
+from awstape.storage import fileformat, wire
 
 
 def is_vcrpy_document(document: dict[str, Any]) -> bool:
@@ -75,7 +75,7 @@ def migrate_file(path: Path, redactor: Redactor, write: bool = True) -> Cassette
 class VcrpySerializer:
     """A vcrpy serializer that writes and reads awstape cassettes, for vcrpy without awstape:
 
-        my_vcr.register_serializer("awstape", awstape.vcr_compat.serializer)
+        my_vcr.register_serializer("awstape", awstape.vcrpy_serializer)
         my_vcr.use_cassette("x.yaml", serializer="awstape")
 
     Written calls are decoded and redacted as ``awstape migrate`` does; read calls are given

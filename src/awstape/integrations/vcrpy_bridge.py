@@ -10,7 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from . import engine, fileformat, migrate, redaction, rules
+from awstape.redaction import redactor as redaction
+from awstape.redaction import rules
+from awstape.runtime import engine
+from awstape.storage import fileformat, migrate
 
 # Set when a test fails while recording: vcrpy's save at teardown must not touch the cassette.
 discard_saves: bool = False
@@ -111,4 +114,3 @@ class SharedFilePersister:
         fileformat.write_atomically(path, text)
 
 
-serializer = migrate.VcrpySerializer()

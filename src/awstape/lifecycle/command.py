@@ -2,9 +2,9 @@
 
 The command is a Python program that uses botocore (a workflow's CLI, ``python -m ...``, the
 ``aws`` CLI v1). It runs in a child process under a tape, with the plugin's matching,
-redaction and guards: ``python -m awstape.command MODE CASSETTE -- CMD`` starts the tape, then
-runs the program in that same interpreter, so its exit status settles the cassette (a failed
-recording writes nothing). Replay runs with every AWS variable unset, in an empty network
+redaction and guards: ``python -m awstape.lifecycle.command MODE CASSETTE -- CMD`` starts the
+tape, then runs the program in that same interpreter, so its exit status settles the cassette
+(a failed recording writes nothing). Replay runs with every AWS variable unset, in an empty network
 namespace when allowed. Programs the command starts in turn are not recorded.
 """
 
@@ -21,9 +21,10 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import drift, environment, offline, rerecord, standin
-from .errors import AwstapeError, NetworkBlocked
-from .recording import Target, use_cassette
+from awstape.lifecycle import drift, rerecord
+from awstape.model.errors import AwstapeError, NetworkBlocked
+from awstape.runtime import environment, offline, standin
+from awstape.runtime.recording import Target, use_cassette
 
 _STANDIN = "AWSTAPE_STANDIN_MOTO"  # tells the child it records against the stand-in
 
@@ -33,7 +34,7 @@ def spawn(mode: str, cassette: Path, command: Sequence[str], *, aws_standin: boo
           capture: bool = False) -> subprocess.CompletedProcess[str]:
     """Run ``command`` under a tape in a child process. Recording goes to AWS as configured,
     to ``server``, or (``aws_standin``) to a stand-in started for this command."""
-    runner = [sys.executable, "-m", "awstape.command",
+    runner = [sys.executable, "-m", "awstape.lifecycle.command",
               *(f"--allowed-host={h}" for h in allowed_hosts), mode, str(cassette), "--",
               *command]
 
@@ -96,7 +97,7 @@ def _status(code: object) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m awstape.command")
+    parser = argparse.ArgumentParser(prog="python -m awstape.lifecycle.command")
     parser.add_argument("mode", choices=("record", "replay"))
     parser.add_argument("cassette", type=Path)
     parser.add_argument("--allowed-host", action="append", default=[])

@@ -24,8 +24,8 @@ from typing import Any
 
 from botocore.model import Shape
 
-from .calls import CallName, SecretTest
-from .errors import ConfigError
+from awstape.model.calls import CallName, SecretTest
+from awstape.model.errors import ConfigError
 
 # Secret members the service models do not flag ``sensitive``, found by reading every model
 # for token, password, secret and key members. Member names are unambiguous across services.

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import fileformat
-from .errors import AwstapeError
+from awstape.model.errors import AwstapeError
+from awstape.storage import fileformat
 
 KINDS = ("stale", "orphan", "missing", "standin")
 

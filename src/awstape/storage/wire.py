@@ -22,7 +22,7 @@ import botocore.serialize
 from botocore.awsrequest import create_request_object, prepare_request_dict
 from botocore.model import OperationModel, ServiceModel, Shape
 
-from .calls import JSON, CallName, canonical_params, operation_model, service_model
+from awstape.model.calls import JSON, CallName, canonical_params, operation_model, service_model
 
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d$")

@@ -17,10 +17,11 @@ from typing import Literal
 
 import botocore
 
-from . import engine, environment, fileformat, network
-from .cassette import Cassette
-from .errors import AwstapeError, CassetteNotFound, NetworkBlocked, UnusedRecordings
-from .redaction import Redactor
+from awstape.model.cassette import Cassette
+from awstape.model.errors import AwstapeError, CassetteNotFound, NetworkBlocked, UnusedRecordings
+from awstape.redaction.redactor import Redactor
+from awstape.runtime import engine, environment, network
+from awstape.storage import fileformat
 
 RecordMode = Literal["once", "new_episodes", "none", "all", "rewrite"]
 RECORD_MODES: tuple[RecordMode, ...] = ("once", "new_episodes", "none", "all", "rewrite")

@@ -28,12 +28,13 @@ from xml.sax.saxutils import escape as xml_escape
 
 from botocore.model import OperationModel, Shape
 
-from . import fakes, fileformat, rules, scan
-from .calls import JSON, CallName
-from .cassette import Interaction
-from .errors import LeakRefused
-from .fakes import FakeBook
-from .rules import Rules
+from awstape.model.calls import JSON, CallName
+from awstape.model.cassette import Interaction
+from awstape.model.errors import LeakRefused
+from awstape.redaction import fakes, rules, scan
+from awstape.redaction.fakes import FakeBook
+from awstape.redaction.rules import Rules
+from awstape.storage import fileformat
 
 # Response headers that change on every call and that no parser needs; content-length is
 # recomputed at replay, and a CRC of the original bytes would not fit the re-encoded body.

@@ -19,9 +19,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import fileformat, rules
-from .calls import operation_model
-from .errors import AwstapeError
+from awstape.model.calls import operation_model
+from awstape.model.errors import AwstapeError
+from awstape.redaction import rules
+from awstape.storage import fileformat
 
 # Field names whose values change on every call.
 VOLATILE_FIELD = re.compile(

@@ -20,8 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import drift, fileformat
-from .drift import Change
+from awstape.lifecycle import drift
+from awstape.lifecycle.drift import Change
+from awstape.storage import fileformat
 
 STAGING_MANIFEST = "manifest.json"
 

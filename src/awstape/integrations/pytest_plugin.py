@@ -18,10 +18,14 @@ from typing import Any
 
 import pytest
 
-from . import engine, environment, fileformat, rerecord, rules, standin, vcr_compat
-from .errors import ConfigError
-from .recording import RecordMode, Target, Use, use_cassette
-from .redaction import Redactor
+from awstape.integrations import vcrpy_bridge
+from awstape.lifecycle import rerecord
+from awstape.model.errors import ConfigError
+from awstape.redaction import rules
+from awstape.redaction.redactor import Redactor
+from awstape.runtime import engine, environment, standin
+from awstape.runtime.recording import RecordMode, Target, Use, use_cassette
+from awstape.storage import fileformat
 
 _passed = pytest.StashKey[bool]()
 _mode = pytest.StashKey[RecordMode]()
@@ -89,7 +93,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
-    vcr.register_persister(vcr_compat.SharedFilePersister)
+    vcr.register_persister(vcrpy_bridge.SharedFilePersister)
 
 
 def _record_mode(request: pytest.FixtureRequest) -> RecordMode:
@@ -110,7 +114,7 @@ def pytest_fixture_setup(
     """Before pytest-recording opens its vcrpy cassette, put awstape's choices first."""
     if fixturedef.argname == "vcr" and _is_recorded(request):
         mode = request.node.stash[_mode] = _record_mode(request)
-        vcr_compat.discard_saves = False
+        vcrpy_bridge.discard_saves = False
         markers = request.getfixturevalue("vcr_markers")
         vcr_config = request.getfixturevalue("vcr_config")
         user_hook = vcr_config.get("before_record_request")
@@ -121,8 +125,8 @@ def pytest_fixture_setup(
         # The closest marker wins in pytest-recording's merge: ours goes first.
         markers.insert(0, pytest.mark.vcr(
             record_mode="all" if mode == "rewrite" else mode,
-            before_record_request=vcr_compat.request_hook(user_hook),
-            before_record_response=vcr_compat.response_hook(user_response_hook),
+            before_record_request=vcrpy_bridge.request_hook(user_hook),
+            before_record_response=vcrpy_bridge.response_hook(user_response_hook),
         ).mark)
     return (yield)
 
@@ -160,7 +164,7 @@ def awstape(request: pytest.FixtureRequest, vcr: Any) -> Iterator[Use | None]:
     staging = request.config.getoption("--awstape-staging")
     if staging:
         path = _staged(Path(staging), request.config.rootpath, path)
-        vcr_compat.redirects[str(committed)] = str(path)
+        vcrpy_bridge.redirects[str(committed)] = str(path)
     options = request.node.get_closest_marker("awstape")
     allow_unused = bool(
         (options.kwargs.get("allow_unused") if options else None)
@@ -182,7 +186,7 @@ def awstape(request: pytest.FixtureRequest, vcr: Any) -> Iterator[Use | None]:
     ) as use:
         yield use
         passed = request.node.stash.get(_passed, False)
-        vcr_compat.discard_saves = not passed
+        vcrpy_bridge.discard_saves = not passed
         use.finish(passed)
         if staging:
             request.config.stash.setdefault(_listed, []).append(

@@ -32,11 +32,11 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.model import OperationModel
 from botocore.response import StreamingBody
 
-from . import fileformat
-from .calls import CallName, canonical_params
-from .cassette import Cassette, Interaction
-from .errors import CassetteMiss
-from .redaction import Redactor
+from awstape.model.calls import CallName, canonical_params
+from awstape.model.cassette import Cassette, Interaction
+from awstape.model.errors import CassetteMiss
+from awstape.redaction.redactor import Redactor
+from awstape.storage import fileformat
 
 _CALL = "awstape.call"
 _REQUEST = "awstape.request"

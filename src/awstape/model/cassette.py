@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import fileformat
-from .calls import JSON, CallName, differences, input_shape, match_key, match_view
-from .errors import CassetteMiss, CorruptCassette
-from .rules import Rules
+from awstape.model.calls import JSON, CallName, differences, input_shape, match_key, match_view
+from awstape.model.errors import CassetteMiss, CorruptCassette
+from awstape.redaction.rules import Rules
+from awstape.storage import fileformat
 
 
 @dataclass(slots=True)
@@ -184,8 +184,8 @@ class Cassette:
     def from_document(cls, path: Path, document: dict[str, Any],
                       rules: Rules | None = None) -> Cassette:
         if "awstape" not in document:  # a vcrpy cassette: converted in memory, file untouched
-            from .migrate import from_vcrpy
-            from .redaction import Redactor
+            from awstape.redaction.redactor import Redactor
+            from awstape.storage.migrate import from_vcrpy
 
             return from_vcrpy(document, path, Redactor(rules))
         try:

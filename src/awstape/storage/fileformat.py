@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .errors import CorruptCassette
+from awstape.model.errors import CorruptCassette
 
 FORMAT_VERSION = 1
 EXTERNAL_BODY_LIMIT = 64 * 1024

@@ -7,9 +7,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import audit, command, drift, fileformat, migrate, rerecord, rules, scan
-from .errors import AwstapeError
-from .redaction import Redactor
+from awstape.lifecycle import audit, command, drift, rerecord
+from awstape.model.errors import AwstapeError
+from awstape.redaction import rules, scan
+from awstape.redaction.redactor import Redactor
+from awstape.storage import fileformat, migrate
 
 
 def _scan(args: argparse.Namespace) -> int:
