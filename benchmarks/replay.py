@@ -40,6 +40,7 @@ from botocore.stub import Stubber
 from awstape import use_cassette
 from awstape.model.calls import CallName, operation_model
 from awstape.model.cassette import Cassette, Interaction
+from awstape.storage import cassettes
 
 REGION = "us-east-1"
 MODEL = operation_model("ssm", "GetParameter")
@@ -62,10 +63,10 @@ HEADERS = {"content-type": "application/x-amz-json-1.1",
 
 
 def awstape_cassette(path: Path, size: int) -> None:
-    Cassette(path, {"at": "2026-11-24T00:00:00+00:00", "against": "benchmark",
-                    "region": REGION}, [
+    cassettes.save(Cassette(path, {"at": "2026-11-24T00:00:00+00:00", "against": "benchmark",
+                                   "region": REGION}, [
         Interaction(NAME, {"Name": name(i)}, "POST", "/", 200, dict(HEADERS),
-                    {"json": response(i)}) for i in range(size)]).save()
+                    {"json": response(i)}) for i in range(size)]))
 
 
 def vcrpy_cassette(path: Path, size: int) -> None:
@@ -177,7 +178,7 @@ def load_times(awstape_path: Path, vcrpy_path: Path) -> tuple[float, float]:
     from vcr.serializers import yamlserializer
 
     start = time.perf_counter()
-    Cassette.load(awstape_path)
+    cassettes.load(awstape_path)
     middle = time.perf_counter()
     FilesystemPersister.load_cassette(str(vcrpy_path), yamlserializer)
     end = time.perf_counter()

@@ -11,7 +11,7 @@ from awstape.lifecycle import audit, command, drift, rerecord
 from awstape.model.errors import AwstapeError
 from awstape.redaction import rules, scan
 from awstape.redaction.redactor import Redactor
-from awstape.storage import fileformat, migrate
+from awstape.storage import cassettes, fileformat
 
 
 def _scan(args: argparse.Namespace) -> int:
@@ -42,7 +42,8 @@ def _migrate(args: argparse.Namespace) -> int:
         if path.suffix not in (".yaml", ".yml", ".json") or fileformat.BODIES_DIR in path.parts:
             continue
         try:
-            cassette = migrate.migrate_file(path, Redactor(redactor_rules), write=not args.dry_run)
+            cassette = cassettes.migrate_file(path, Redactor(redactor_rules),
+                                              write=not args.dry_run)
         except AwstapeError as error:
             print(f"{path}: not converted: {error}", file=sys.stderr)
             failed += 1

@@ -13,7 +13,7 @@ import base64
 import datetime as _dt
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -21,6 +21,8 @@ from typing import Any
 import botocore.loaders
 from botocore.exceptions import DataNotFoundError
 from botocore.model import OperationModel, ServiceModel, Shape
+
+from awstape.model.shapes import DESCEND, DROP, Node, SecretTest, model_sensitive, walk
 
 JSON = Any  # a value json.dumps accepts
 
@@ -73,21 +75,16 @@ def canonical_params(value: Any, shape: Shape | None) -> JSON:
     Bytes become text when they are short UTF-8, base64 when short binary, and a digest when
     long; file-like bodies are read and rewound; timestamps become ISO 8601.
     """
-    if shape is not None and shape.type_name == "structure" and isinstance(value, Mapping):
-        members = shape.members
-        out: dict[str, JSON] = {}
-        for key, item in value.items():
-            member = members.get(key)
-            if member is not None and member.metadata.get("idempotencyToken"):
-                continue
-            out[key] = canonical_params(item, member)
-        return out
-    if isinstance(value, Mapping):
-        value_shape = getattr(shape, "value", None)
-        return {str(k): canonical_params(v, value_shape) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        item_shape = getattr(shape, "member", None)
-        return [canonical_params(v, item_shape) for v in value]
+    return walk(value, shape, _canonical)
+
+
+def _canonical(value: Any, node: Node) -> Any:
+    if node.idempotency_token:
+        return DROP
+    if node.role == "key":
+        return str(value)
+    if isinstance(value, Mapping | list | tuple):
+        return DESCEND
     if isinstance(value, bytes | bytearray | memoryview):
         return _blob(bytes(value))
     if hasattr(value, "read") and hasattr(value, "seek"):
@@ -113,38 +110,16 @@ def _blob(data: bytes) -> JSON:
 
 SENSITIVE_PLACEHOLDER = "<sensitive>"
 
-# Whether the member at a path of a call's parameters is secret:
-# (path, member name, member shape, the structure that holds it).
-SecretTest = Callable[[tuple[str, ...], str, "Shape | None", "Mapping[str, Any] | None"], bool]
 
-
-def model_sensitive(path: tuple[str, ...], member: str, shape: Shape | None,
-                    structure: Mapping[str, Any] | None = None) -> bool:
-    return shape is not None and bool(shape.metadata.get("sensitive"))
-
-
-def match_view(params: JSON, shape: Shape | None, is_secret: SecretTest = model_sensitive,
-               path: tuple[str, ...] = ()) -> JSON:
-    """The parameters as matching sees them: secret members reduced to their presence (the
+def match_view(params: JSON, shape: Shape | None,
+               is_secret: SecretTest = model_sensitive) -> JSON:
+    """The parameters as matching sees them: secret positions reduced to their presence (the
     cassette holds only their fakes), idempotency tokens left out."""
-    if shape is not None and shape.type_name == "structure" and isinstance(params, dict):
-        members = shape.members
-        out = {}
-        for key, item in params.items():
-            member = members.get(key)
-            if member is not None and member.metadata.get("idempotencyToken"):
-                continue
-            sub = (*path, key)
-            out[key] = (SENSITIVE_PLACEHOLDER if is_secret(sub, key, member, params)
-                        else match_view(item, member, is_secret, sub))
-        return out
-    if isinstance(params, dict):
-        value_shape = getattr(shape, "value", None)
-        return {k: match_view(v, value_shape, is_secret, (*path, k)) for k, v in params.items()}
-    if isinstance(params, list):
-        item_shape = getattr(shape, "member", None)
-        return [match_view(v, item_shape, is_secret, (*path, "[]")) for v in params]
-    return params
+    def view(value: Any, node: Node) -> Any:
+        if node.idempotency_token:
+            return DROP
+        return SENSITIVE_PLACEHOLDER if node.secret and node.role != "key" else DESCEND
+    return walk(params, shape, view, is_secret)
 
 
 def match_key(params: JSON, shape: Shape | None,

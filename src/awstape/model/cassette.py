@@ -7,7 +7,6 @@ polling, queue up and replay in their recorded order.
 
 from __future__ import annotations
 
-import gc
 import json
 import threading
 from collections import deque
@@ -17,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from awstape.model.calls import JSON, CallName, differences, input_shape, match_key, match_view
-from awstape.model.errors import CassetteMiss, CorruptCassette
-from awstape.redaction.rules import Rules
-from awstape.storage import fileformat
+from awstape.model.errors import CassetteMiss
+from awstape.model.shapes import SecretTest, model_sensitive
+
+__all__ = ["Cassette", "Interaction"]
 
 
 @dataclass(slots=True)
@@ -39,27 +39,9 @@ class Interaction:
         shown = match_view(self.params, input_shape(self.name))
         return f"{self.name} in {self.name.region} {json.dumps(shown, sort_keys=True)}"
 
-    def to_document(self) -> dict[str, Any]:
-        return {
-            "call": str(self.name),
-            "region": self.name.region,
-            "params": self.params,
-            "request": {"method": self.method, "path": self.path},
-            "response": {"status": self.status, "headers": self.headers, "body": self.body},
-        }
 
-    @classmethod
-    def from_document(cls, doc: dict[str, Any]) -> Interaction:
-        request, response = doc["request"], doc["response"]
-        return cls(
-            name=CallName.parse(doc["call"], doc["region"]),
-            params=doc.get("params", {}),
-            method=request.get("method", "POST"),
-            path=request.get("path", "/"),
-            status=int(response["status"]),
-            headers=dict(response.get("headers", {})),
-            body=response.get("body") or {},
-        )
+def _models_only(name: CallName) -> SecretTest:
+    return model_sensitive
 
 
 @dataclass
@@ -68,8 +50,8 @@ class Cassette:
     provenance: dict[str, Any] = field(default_factory=dict)
     interactions: list[Interaction] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # sections other tools keep here
-    rerecord_hint: str = ""
-    rules: Rules = field(default_factory=Rules)  # what matching compares by presence only
+    # What matching compares by presence only: the redaction rules' answer, call by call.
+    secret_test: Callable[[CallName], SecretTest] = _models_only
     _index: dict[tuple[CallName, str], deque[Interaction]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -77,19 +59,15 @@ class Cassette:
         for interaction in self.interactions:
             self._queue(interaction).append(interaction)
 
-    @property
-    def bodies_dir(self) -> Path:
-        return self.path.parent / fileformat.BODIES_DIR
-
     def _queue(self, interaction: Interaction) -> deque[Interaction]:
         key = (interaction.name, self._key(interaction.name, interaction.params))
         return self._index.setdefault(key, deque())
 
     def _key(self, name: CallName, params: JSON) -> str:
-        return match_key(params, input_shape(name), self.rules.secret_test(name))
+        return match_key(params, input_shape(name), self.secret_test(name))
 
     def _view(self, name: CallName, params: JSON) -> JSON:
-        return match_view(params, input_shape(name), self.rules.secret_test(name))
+        return match_view(params, input_shape(name), self.secret_test(name))
 
     # -- replay -------------------------------------------------------------------------------
 
@@ -136,8 +114,6 @@ class Cassette:
             lines.append(f"  The cassette records no {name} call at all.")
             lines.append(f"  It records: {', '.join(recorded) if recorded else 'no calls'}.")
         lines += ["", f"  Cassette: {self.path}"]
-        if self.rerecord_hint:
-            lines.append(f"  To record this test again: {self.rerecord_hint}")
         return CassetteMiss("\n".join(lines))
 
     def unplayed(self) -> list[Interaction]:
@@ -150,52 +126,3 @@ class Cassette:
             interaction.played = True
             self.interactions.append(interaction)
             self._queue(interaction)  # indexed, but already used: a later identical call records
-
-    # -- files --------------------------------------------------------------------------------
-
-    def to_document(self) -> dict[str, Any]:
-        return {
-            "awstape": fileformat.FORMAT_VERSION,
-            "recorded": self.provenance,
-            "interactions": [i.to_document() for i in self.interactions],
-            **self.extra,
-        }
-
-    def save(self, seal: Callable[[str, str], str] | None = None) -> None:
-        """Write the file; ``seal`` gets the text and the path, and may change or refuse it."""
-        text = fileformat.dumps(self.to_document())
-        if seal is not None:
-            text = seal(text, str(self.path))
-        fileformat.write_atomically(self.path, text)
-
-    @classmethod
-    def load(cls, path: Path, rules: Rules | None = None) -> Cassette:
-        # Loading makes many small objects at once; in a process that already holds many (a
-        # test session), the cyclic GC would rescan them all, several times over.
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return cls.from_document(path, fileformat.load_document(path), rules)
-        finally:
-            if enabled:
-                gc.enable()
-
-    @classmethod
-    def from_document(cls, path: Path, document: dict[str, Any],
-                      rules: Rules | None = None) -> Cassette:
-        if "awstape" not in document:  # a vcrpy cassette: converted in memory, file untouched
-            from awstape.redaction.redactor import Redactor
-            from awstape.storage.migrate import from_vcrpy
-
-            return from_vcrpy(document, path, Redactor(rules))
-        try:
-            interactions = [Interaction.from_document(d) for d in document["interactions"]]
-        except (KeyError, TypeError, ValueError) as error:
-            raise CorruptCassette(
-                f"{path}: an interaction is malformed ({type(error).__name__}: {error}); "
-                "restore the file from git or record the test again"
-            ) from None
-        extra = {k: v for k, v in document.items()
-                 if k not in ("awstape", "recorded", "interactions")}
-        return cls(path, dict(document.get("recorded") or {}), interactions, extra,
-                   rules=rules or Rules())

@@ -21,28 +21,19 @@ import base64
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 from xml.sax.saxutils import escape as xml_escape
 
-from botocore.model import OperationModel, Shape
+from botocore.model import OperationModel
 
 from awstape.model.calls import JSON, CallName
-from awstape.model.cassette import Interaction
 from awstape.model.errors import LeakRefused
+from awstape.model.shapes import DESCEND, Node, SecretTest, leaves, walk
 from awstape.redaction import fakes, rules, scan
 from awstape.redaction.fakes import FakeBook
 from awstape.redaction.rules import Rules
-from awstape.storage import fileformat
 
-# Response headers that change on every call and that no parser needs; content-length is
-# recomputed at replay, and a CRC of the original bytes would not fit the re-encoded body.
-VOLATILE_RESPONSE_HEADERS = frozenset(
-    {"date", "content-length", "connection", "server", "x-amz-crc32", "transfer-encoding",
-     "keep-alive", "x-amz-id-2", "access-control-allow-origin", "access-control-allow-headers",
-     "access-control-allow-methods", "access-control-expose-headers"}
-)
 _TWELVE_DIGITS = re.compile(r"\d{12}")
 # Values shorter than this are replaced only as whole tokens ("value", >value<), never as
 # substrings, so that a short secret cannot rewrite unrelated text.
@@ -93,7 +84,7 @@ class Redactor:
     # -- requests (record and replay) ---------------------------------------------------------
 
     def request_params(self, params: JSON, model: OperationModel) -> JSON:
-        return self._tree(params, model.input_shape, model, (), "", False)
+        return walk(params, model.input_shape, self._redact, self._secret_test(model))
 
     def request_path(self, path: str) -> str:
         return self.scrub(without_credential_query(path))
@@ -103,7 +94,7 @@ class Redactor:
     def response(self, body: bytes, headers: dict[str, str], model: OperationModel,
                  status: int, parsed: Mapping[str, Any] | None) -> tuple[bytes, dict[str, str]]:
         if parsed is not None and status < 300 and model.output_shape is not None:
-            self._tree(parsed, model.output_shape, model, (), "", False)  # learns the secrets
+            walk(parsed, model.output_shape, self._redact, self._secret_test(model))  # learns
         return self.scrub_bytes(body), self.response_headers(headers)
 
     def response_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
@@ -114,21 +105,6 @@ class Redactor:
             else:
                 out[name] = self.book.fakes.get(value) or self.scrub(value)
         return out
-
-    def interaction(self, name: CallName, params: JSON, model: OperationModel, method: str,
-                    url: str, status: int, headers: Mapping[str, str], body: bytes,
-                    parsed: Mapping[str, Any] | None, bodies_dir: Path | None) -> Interaction:
-        """A call as the cassette stores it: redacted, without volatile headers."""
-        kept = {k.lower(): v for k, v in sorted(headers.items(), key=lambda kv: kv[0].lower())
-                if k.lower() not in VOLATILE_RESPONSE_HEADERS}  # sorted: stable diffs
-        stored_params = self.request_params(params, model)  # learns the request's secrets first
-        body, kept = self.response(body, kept, model, status, parsed)
-        parts = urlsplit(url)
-        return Interaction(
-            name=name, params=stored_params, method=method,
-            path=self.request_path(parts.path + (f"?{parts.query}" if parts.query else "")),
-            status=status, headers=kept,
-            body=fileformat.encode_body(body, kept.get("content-type", ""), bodies_dir))
 
     # -- plain HTTP (vcrpy's part of a cassette) ---------------------------------------------
 
@@ -162,8 +138,19 @@ class Redactor:
     # -- replay -------------------------------------------------------------------------------
 
     def link(self, recorded: JSON, live: JSON, model: OperationModel) -> None:
-        """Pair the fakes of a recorded call with the values the test supplies now."""
-        self._link(recorded, live, model.input_shape, model, (), False)
+        """Pair the fakes of a recorded call with the values the test supplies now, position
+        by position."""
+        test = self._secret_test(model)
+        now = {node.path: value for node, value in leaves(live, model.input_shape, test)
+               if node.secret}
+        for node, fake in leaves(recorded, model.input_shape, test):
+            value = now.get(node.path)
+            if (node.secret and node.role != "key" and isinstance(fake, str)
+                    and isinstance(value, str) and fake != value):
+                self.book.link(fake, value)
+                if node.shape is not None and node.shape.type_name == "blob":
+                    self.book.link(_b64(fake), _b64(value))
+                _link_json(self.book, fake, value)
 
     def restore(self, body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
         links = self.book.links
@@ -197,44 +184,31 @@ class Redactor:
     def scrub_bytes(self, data: bytes) -> bytes:
         return _change_text(data, self.scrub)
 
-    def _tree(self, value: Any, shape: Shape | None, model: OperationModel,
-              path: tuple[str, ...], name: str, secret: bool) -> Any:
-        if isinstance(value, Mapping):
-            members = shape.members if shape is not None and shape.type_name == "structure" \
-                else None
-            out = {}
-            for key, item in value.items():
-                member = members.get(key) if members is not None else getattr(shape, "value", None)
-                sub = (*path, str(key))
-                member_name = str(key) if members is not None else name
-                is_secret = secret or (members is not None and self._secret_member(
-                    model, sub, member_name, member, value))
-                if (not is_secret and member_name.lower() in rules.ACCOUNT_MEMBERS
-                        and isinstance(item, str) and _TWELVE_DIGITS.fullmatch(item)):
-                    out[key] = self.book.account(item)
-                else:
-                    out[key] = self._tree(item, member, model, sub, member_name, is_secret)
-            return out
-        if isinstance(value, list | tuple):
-            item_shape = getattr(shape, "member", None)
-            return [self._tree(v, item_shape, model, (*path, "[]"), name, secret) for v in value]
-        if isinstance(value, str):
-            if not secret:
-                return self.scrub(value)
-            fake = self._secret(value, name)
-            if shape is not None and shape.type_name == "blob":  # base64 on the wire
-                self.book.fakes.setdefault(_b64(value), _b64(fake))
-            return fake
-        if isinstance(value, bytes | bytearray) and secret:
-            encoded = base64.b64encode(bytes(value)).decode("ascii")
-            return self.book.fake(encoded, lambda real, seed: base64.b64encode(
-                fakes.fake_bytes(base64.b64decode(real), seed)).decode("ascii"))
-        return value
+    def _secret_test(self, model: OperationModel) -> SecretTest:
+        return self.rules.secret_test(CallName(model.service_model.service_name, model.name, ""))
 
-    def _secret_member(self, model: OperationModel, path: tuple[str, ...], name: str,
-                       member: Shape | None, structure: Mapping[str, Any]) -> bool:
-        return self.rules.is_secret(model.service_model.service_name, model.name, path, name,
-                                    member, structure)
+    def _redact(self, value: Any, node: Node) -> Any:
+        """One position of a request or response: secrets faked, the rest scrubbed."""
+        if node.role == "key":
+            return self._secret(value, node.member) if node.secret and value else DESCEND
+        if isinstance(value, Mapping | list | tuple):
+            return DESCEND
+        if node.secret:
+            if isinstance(value, str):
+                fake = self._secret(value, node.member)
+                if node.shape is not None and node.shape.type_name == "blob":  # base64 on wire
+                    self.book.fakes.setdefault(_b64(value), _b64(fake))
+                return fake
+            if isinstance(value, bytes | bytearray):
+                encoded = base64.b64encode(bytes(value)).decode("ascii")
+                return self.book.fake(encoded, lambda real, seed: base64.b64encode(
+                    fakes.fake_bytes(base64.b64decode(real), seed)).decode("ascii"))
+            return value
+        if isinstance(value, str):
+            if node.member.lower() in rules.ACCOUNT_MEMBERS and _TWELVE_DIGITS.fullmatch(value):
+                return self.book.account(value)
+            return self.scrub(value)
+        return value
 
     def _secret(self, value: str, name: str) -> str:
         if not value:
@@ -252,28 +226,6 @@ class Redactor:
                 inner = {real: self.book.fake(real) for real in _json_secrets(document)}
                 return self.book.fake(value, lambda real, seed: substitute(real, inner))
         return self.book.fake(value)
-
-    def _link(self, recorded: Any, live: Any, shape: Shape | None, model: OperationModel,
-              path: tuple[str, ...], secret: bool) -> None:
-        if isinstance(recorded, dict) and isinstance(live, dict):
-            members = shape.members if shape is not None and shape.type_name == "structure" \
-                else None
-            for key in recorded.keys() & live.keys():
-                member = members.get(key) if members is not None else getattr(shape, "value", None)
-                sub = (*path, str(key))
-                is_secret = secret or (members is not None and self._secret_member(
-                    model, sub, str(key), member, recorded))
-                self._link(recorded[key], live[key], member, model, sub, is_secret)
-        elif isinstance(recorded, list) and isinstance(live, list):
-            item_shape = getattr(shape, "member", None)
-            for a, b in zip(recorded, live, strict=False):
-                self._link(a, b, item_shape, model, (*path, "[]"), secret)
-        elif secret and isinstance(recorded, str) and isinstance(live, str) and recorded != live:
-            self.book.link(recorded, live)
-            if shape is not None and shape.type_name == "blob":
-                self.book.link(_b64(recorded), _b64(live))
-            _link_json(self.book, recorded, live)
-
 
 
 def refuse_credentials(text: str, where: str) -> None:

@@ -24,8 +24,9 @@ from typing import Any
 
 from botocore.model import Shape
 
-from awstape.model.calls import CallName, SecretTest
+from awstape.model.calls import CallName
 from awstape.model.errors import ConfigError
+from awstape.model.shapes import Node, SecretTest, model_sensitive
 
 # Secret members the service models do not flag ``sensitive``, found by reading every model
 # for token, password, secret and key members. Member names are unambiguous across services.
@@ -123,25 +124,31 @@ class Rules:
                   structure: Mapping[str, Any] | None = None) -> bool:
         """Whether the member at ``path`` of a call's parameters or response is secret;
         ``structure``, the value that holds it, lets a sibling say it is plain."""
-        if structure is not None and plain_by_sibling(structure, member):
-            return False
-        if shape is not None and shape.metadata.get("sensitive"):
-            return True
-        if member in MISSED_SECRET_MEMBERS:
-            return True
-        if not self.paths:
-            return False
-        key = (service, operation, path)
-        if key not in self._cache:
-            self._cache[key] = any(r.matches(service, operation, path) for r in self.paths)
-        return self._cache[key]
+        test = self.secret_test(CallName(service, operation, ""))
+        return test(Node(tuple(path), member, shape, "member", structure))
 
     def secret_test(self, name: CallName) -> SecretTest:
-        """``is_secret`` for one call, as matching asks it."""
-        def test(path: tuple[str, ...], member: str, shape: Shape | None,
-                 structure: Mapping[str, Any] | None) -> bool:
-            return self.is_secret(name.service, name.operation, path, member, shape, structure)
+        """The one answer to "is this position of ``name``'s parameters or response secret?",
+        for every consumer: matching, redaction, linking, drift."""
+        def test(node: Node) -> bool:
+            if node.role == "key":  # a map key is secret only if its model says so
+                return model_sensitive(node)
+            if node.role == "member":
+                if node.parent is not None and plain_by_sibling(node.parent, node.member):
+                    return False
+                if node.member in MISSED_SECRET_MEMBERS:
+                    return True
+            if model_sensitive(node):
+                return True
+            return bool(self.paths) and self._path_is_secret(name, node.pattern)
         return test
+
+    def _path_is_secret(self, name: CallName, pattern: tuple[str, ...]) -> bool:
+        key = (name.service, name.operation, pattern)
+        if key not in self._cache:
+            self._cache[key] = any(r.matches(name.service, name.operation, pattern)
+                                   for r in self.paths)
+        return self._cache[key]
 
     def describe(self) -> list[str]:
         lines = [

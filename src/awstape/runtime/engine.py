@@ -36,7 +36,8 @@ from awstape.model.calls import CallName, canonical_params
 from awstape.model.cassette import Cassette, Interaction
 from awstape.model.errors import CassetteMiss
 from awstape.redaction.redactor import Redactor
-from awstape.storage import fileformat
+from awstape.storage import cassettes, fileformat
+from awstape.storage.documents import stored_interaction
 
 _CALL = "awstape.call"
 _REQUEST = "awstape.request"
@@ -49,6 +50,7 @@ class Tape:
     replay: bool  # answer calls that the cassette holds
     record: bool  # send the others to the network and record them
     redactor: Redactor = field(default_factory=Redactor)
+    rerecord_hint: str = ""  # the command that records the test again, for error messages
     misses: list[CassetteMiss] = field(default_factory=list)
     recorded: int = 0
     replayed: int = 0
@@ -89,6 +91,8 @@ class Tape:
             request.context[_REQUEST] = request
             return None
         miss = self.cassette.miss(name, self.redactor.request_params(params, model))
+        if self.rerecord_hint:
+            miss = CassetteMiss(f"{miss}\n  To record this test again: {self.rerecord_hint}")
         self.misses.append(miss)
         raise miss
 
@@ -107,14 +111,14 @@ class Tape:
                     if isinstance(value, StreamingBody):
                         parsed_response[key] = StreamingBody(io.BytesIO(data), len(data))
             body = data
-        self.cassette.record(self.redactor.interaction(
-            name, params, model, request.method, request.url,
+        self.cassette.record(stored_interaction(
+            self.redactor, name, params, model, request.method, request.url,
             int(response_dict["status_code"]), response_dict["headers"], body, parsed_response,
-            self.cassette.bodies_dir))
+            cassettes.bodies_dir(self.cassette)))
         self.recorded += 1
 
     def _response(self, interaction: Interaction, request: AWSPreparedRequest) -> AWSResponse:
-        data = fileformat.decode_body(interaction.body, self.cassette.bodies_dir)
+        data = fileformat.decode_body(interaction.body, cassettes.bodies_dir(self.cassette))
         data, headers = self.redactor.restore(data, dict(interaction.headers))
         headers["content-length"] = str(len(data))
         return AWSResponse(request.url, interaction.status, headers, _RecordedBody(data))

@@ -21,7 +21,7 @@ from awstape.model.cassette import Cassette
 from awstape.model.errors import AwstapeError, CassetteNotFound, NetworkBlocked, UnusedRecordings
 from awstape.redaction.redactor import Redactor
 from awstape.runtime import engine, environment, network
-from awstape.storage import fileformat
+from awstape.storage import cassettes, fileformat
 
 RecordMode = Literal["once", "new_episodes", "none", "all", "rewrite"]
 RECORD_MODES: tuple[RecordMode, ...] = ("once", "new_episodes", "none", "all", "rewrite")
@@ -83,7 +83,7 @@ class Use:
             raise NetworkBlocked(
                 "awstape: the test tried to reach the network during replay: "
                 + "; ".join(sorted(set(self.guard.attempts)))
-                + f". Cassette: {cassette.path}. {cassette.rerecord_hint}".rstrip()
+                + f". Cassette: {cassette.path}. {tape.rerecord_hint}".rstrip()
             )
         if tape.misses and passed:
             # The code under test swallowed the miss; the test must not pass on a wrong answer.
@@ -97,7 +97,7 @@ class Use:
                 "awstape": metadata.version("awstape"),
                 **{k: v for k, v in cassette.provenance.items() if k == "seed"},
             }
-            cassette.save(tape.redactor.seal)
+            cassettes.save(cassette, tape.redactor.seal)
         unplayed = cassette.unplayed() if tape.replay else []
         if passed and unplayed and not self.allow_unused:
             listed = "\n".join(
@@ -106,7 +106,7 @@ class Use:
             raise UnusedRecordings(
                 f"awstape: the test left {len(unplayed)} recorded call(s) unplayed in "
                 f"{cassette.path}:\n{listed}\n  The code no longer makes these calls. Record the "
-                f"test again ({cassette.rerecord_hint or 'with --record-mode=rewrite'}), or allow "
+                f"test again ({tape.rerecord_hint or 'with --record-mode=rewrite'}), or allow "
                 "it with @pytest.mark.awstape(allow_unused=True) or --awstape-allow-unused."
             )
 
@@ -157,14 +157,14 @@ def use_cassette(
         )
     fresh = record_mode in ("all", "rewrite") or not exists
     redactor = redactor or Redactor()
-    cassette = (Cassette(cassette_path, rules=redactor.rules) if fresh
-                else Cassette.load(cassette_path, redactor.rules))
-    cassette.rerecord_hint = rerecord_hint
+    cassette = (Cassette(cassette_path, secret_test=redactor.rules.secret_test) if fresh
+                else cassettes.load(cassette_path, redactor.rules))
     if fresh:
         _keep_seed(cassette, Path(previous) if previous is not None else cassette_path)
     replay = not fresh
     record = record_mode in ("new_episodes", "all", "rewrite") or fresh
-    tape = engine.Tape(cassette, replay=replay, record=record, redactor=redactor)
+    tape = engine.Tape(cassette, replay=replay, record=record, redactor=redactor,
+                       rerecord_hint=rerecord_hint)
     use = Use(tape, None, allow_unused, writes=record,
               target=target or Target.from_environment())
     with contextlib.ExitStack() as stack:

@@ -14,9 +14,12 @@ from typing import Any
 import botocore.parsers
 
 from awstape.model.calls import operation_model
-from awstape.model.cassette import Cassette, Interaction
+from awstape.model.cassette import Cassette
 from awstape.redaction.redactor import Redactor
 from awstape.storage import fileformat, wire
+from awstape.storage.documents import interaction_from_document, stored_interaction, to_document
+
+__all__ = ["VcrpySerializer", "from_vcrpy", "is_vcrpy_document"]
 
 
 def is_vcrpy_document(document: dict[str, Any]) -> bool:
@@ -49,27 +52,17 @@ def from_vcrpy(document: dict[str, Any], path: Path, redactor: Redactor) -> Cass
             parser = botocore.parsers.create_parser(model.service_model.metadata["protocol"])
             parsed = parser.parse({"status_code": status, "headers": headers, "body": body},
                                   model.output_shape)
-        interactions.append(redactor.interaction(
-            name, params, model, request.get("method", "POST"), request.get("uri", ""), status,
-            headers, body, parsed, path.parent / fileformat.BODIES_DIR))
+        interactions.append(stored_interaction(
+            redactor, name, params, model, request.get("method", "POST"),
+            request.get("uri", ""), status, headers, body, parsed,
+            path.parent / fileformat.BODIES_DIR))
     provenance = {
         "at": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
         "against": "migrated from vcrpy",
         "region": sorted(regions)[0] if regions else "",
     }
     return Cassette(path, provenance, interactions, {"http": http} if http else {},
-                    rules=redactor.rules)
-
-
-def migrate_file(path: Path, redactor: Redactor, write: bool = True) -> Cassette | None:
-    """Convert the vcrpy cassette at ``path`` in place; None when it is not a vcrpy cassette."""
-    document = fileformat.load_document(path)
-    if not is_vcrpy_document(document):
-        return None
-    cassette = from_vcrpy(document, path, redactor)
-    if write:
-        cassette.save(redactor.seal)
-    return cassette
+                    secret_test=redactor.rules.secret_test)
 
 
 class VcrpySerializer:
@@ -88,7 +81,7 @@ class VcrpySerializer:
     def serialize(self, cassette_dict: dict[str, Any]) -> str:
         redactor = self.redactor_factory()
         cassette = from_vcrpy(cassette_dict, Path("cassette.yaml"), redactor)
-        return redactor.seal(fileformat.dumps(cassette.to_document()), "the vcrpy cassette")
+        return redactor.seal(fileformat.dumps(to_document(cassette)), "the vcrpy cassette")
 
     def deserialize(self, text: str) -> dict[str, Any]:
         document = fileformat.loads_document(text, "the vcrpy cassette")
@@ -96,7 +89,7 @@ class VcrpySerializer:
             return document
         interactions = []
         for stored in document.get("interactions", []):
-            interaction = Interaction.from_document(stored)
+            interaction = interaction_from_document(stored)
             request = wire.encode_request(interaction.name, interaction.params)
             if request is None:
                 continue

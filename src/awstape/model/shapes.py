@@ -1,0 +1,133 @@
+"""The one walk over a value and its botocore shape.
+
+Every part of awstape that reads a call's parameters or a response by their model goes through
+``walk``: canonical parameters, matching, redaction, linking and drift. It is the only code that
+knows how structures, maps (keys and values) and lists nest, and it asks one secret test for
+every position, so a sensitive map value or list item is found as surely as a member.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from botocore.model import Shape
+
+__all__ = ["DESCEND", "DROP", "Node", "SecretTest", "Visit", "leaves", "model_sensitive", "walk"]
+
+Role = Literal["root", "member", "key", "value", "item"]
+
+
+class _Signal:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+DESCEND: Any = _Signal("DESCEND")  # from a visit: go inside the value, rebuilt from its parts
+DROP: Any = _Signal("DROP")  # from a visit: leave this member, key or item out
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A position in a call's value: where it is, what the model says of it."""
+
+    path: tuple[str | int, ...]  # ("Parameters", 0, "Value"): member names, map keys, indexes
+    member: str  # the nearest structure member's name ("" at the top)
+    shape: Shape | None
+    role: Role
+    parent: Mapping[str, Any] | None = None  # for a member: the structure holding it
+    secret: bool = False  # this position, or one that holds it, is secret
+
+    @property
+    def pattern(self) -> tuple[str, ...]:
+        """The path as rules write it: list indexes become ``[]``."""
+        return tuple("[]" if isinstance(p, int) else p for p in self.path)
+
+    @property
+    def idempotency_token(self) -> bool:
+        """A member botocore fills with a fresh uuid4 on every call."""
+        return (self.role == "member" and self.shape is not None
+                and bool(self.shape.metadata.get("idempotencyToken")))
+
+
+SecretTest = Callable[[Node], bool]
+# A visit returns the value to keep for a position, DESCEND to go inside it, or DROP.
+Visit = Callable[[Any, Node], Any]
+
+_ROOT_PATH: tuple[str | int, ...] = ()
+
+
+def model_sensitive(node: Node) -> bool:
+    """The models' own answer: the shape at this position is flagged ``sensitive``."""
+    return node.shape is not None and bool(node.shape.metadata.get("sensitive"))
+
+
+def walk(value: Any, shape: Shape | None, visit: Visit,
+         is_secret: SecretTest | None = None) -> Any:
+    """``value`` rebuilt through ``visit``, called on every position from the top down."""
+    return _walk(value, Node(_ROOT_PATH, "", shape, "root"), visit, is_secret)
+
+
+def leaves(value: Any, shape: Shape | None,
+           is_secret: SecretTest | None = None) -> Iterator[tuple[Node, Any]]:
+    """Every position that holds no structure, map or list, with its value."""
+    found: list[tuple[Node, Any]] = []
+
+    def visit(item: Any, node: Node) -> Any:
+        if not isinstance(item, Mapping | list | tuple):
+            found.append((node, item))
+        return DESCEND
+
+    walk(value, shape, visit, is_secret)
+    return iter(found)
+
+
+def _walk(value: Any, node: Node, visit: Visit, is_secret: SecretTest | None) -> Any:
+    result = visit(value, node)
+    if result is not DESCEND:
+        return result
+    shape = node.shape
+    if isinstance(value, Mapping):
+        out: dict[Any, Any] = {}
+        if shape is not None and shape.type_name == "structure":
+            members = shape.members
+            for key, item in value.items():
+                child = _child(node, key, str(key), members.get(key), "member", value, is_secret)
+                kept = _walk(item, child, visit, is_secret)
+                if kept is not DROP:
+                    out[key] = kept
+            return out
+        key_shape, value_shape = getattr(shape, "key", None), getattr(shape, "value", None)
+        for key, item in value.items():
+            key_node = _child(node, key, node.member, key_shape, "key", None, is_secret)
+            new_key = visit(key, key_node)
+            if new_key is DROP:
+                continue
+            child = _child(node, key, node.member, value_shape, "value", None, is_secret)
+            kept = _walk(item, child, visit, is_secret)
+            if kept is not DROP:
+                out[key if new_key is DESCEND else new_key] = kept
+        return out
+    if isinstance(value, list | tuple):
+        item_shape = getattr(shape, "member", None)
+        items = []
+        for index, item in enumerate(value):
+            child = _child(node, index, node.member, item_shape, "item", None, is_secret)
+            kept = _walk(item, child, visit, is_secret)
+            if kept is not DROP:
+                items.append(kept)
+        return items
+    return value
+
+
+def _child(parent: Node, step: Any, member: str, shape: Shape | None, role: Role,
+           holder: Mapping[str, Any] | None, is_secret: SecretTest | None) -> Node:
+    key = step if isinstance(step, int) and role == "item" else str(step)
+    node = Node((*parent.path, key), member, shape, role, holder, parent.secret)
+    if not parent.secret and is_secret is not None and is_secret(node):
+        return Node(node.path, member, shape, role, holder, True)
+    return node
