@@ -59,7 +59,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    changes = drift.diff_paths(Path(args.old), Path(args.new))
+    changes = drift.diff_paths(Path(args.old), Path(args.new), rules.load(Path.cwd()))
     print(drift.as_json(changes) if args.json else drift.as_markdown(changes))
     return 1 if changes else 0
 

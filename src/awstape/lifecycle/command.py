@@ -23,6 +23,7 @@ from pathlib import Path
 
 from awstape.lifecycle import drift, rerecord
 from awstape.model.errors import AwstapeError, NetworkBlocked
+from awstape.redaction import rules
 from awstape.runtime import environment, offline, standin
 from awstape.runtime.recording import Target, use_cassette
 
@@ -142,7 +143,7 @@ def _settle(staged: Path, cassette: Path) -> str:
     """Keep the old cassette when nothing drifted, else bring the new one in."""
     if not staged.is_file():
         return ""
-    changes = drift.diff_files(cassette, staged, str(cassette))
+    changes = drift.diff_files(cassette, staged, str(cassette), rules.load(Path.cwd()))
     if changes:
         rerecord.bring_in(staged, cassette)
     staged.unlink()

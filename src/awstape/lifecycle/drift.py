@@ -9,19 +9,23 @@ random suffixes), and secret members, which hold fakes.
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import re
 import xml.etree.ElementTree as ElementTree
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from awstape.model.calls import operation_model
+import botocore.parsers
+from botocore.model import OperationModel
+
+from awstape.model.calls import CallName, operation_model, wire_protocol
 from awstape.model.errors import AwstapeError
-from awstape.redaction import rules
+from awstape.model.shapes import leaves
+from awstape.redaction.rules import Rules
 from awstape.storage import fileformat
 
 # Field names whose values change on every call.
@@ -35,7 +39,6 @@ _GENERATED = (
     re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9]*[0-9])(?=[A-Za-z0-9]*[A-Za-z])"
                r"[A-Za-z0-9]{6,}(?![A-Za-z0-9])"),
 )
-_SECRET_NAME = re.compile(r"(?i)password|secret|token|credential|privatekey")
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,10 @@ class Change:
     new: str = ""
 
 
-def diff_paths(old: Path, new: Path) -> list[Change]:
+def diff_paths(old: Path, new: Path, secrets: Rules | None = None) -> list[Change]:
     """The changes between two cassettes, or two trees of them (paired by relative path)."""
     if old.is_file() and new.is_file():
-        return diff_files(old, new, str(new))
+        return diff_files(old, new, str(new), secrets)
     pairs = _cassettes(old), _cassettes(new)
     changes: list[Change] = []
     for relative in sorted(set(pairs[0]) | set(pairs[1])):
@@ -62,7 +65,7 @@ def diff_paths(old: Path, new: Path) -> list[Change]:
         elif relative not in pairs[0]:
             changes.append(Change(relative, "cassette-added"))
         else:
-            changes += diff_files(pairs[0][relative], pairs[1][relative], relative)
+            changes += diff_files(pairs[0][relative], pairs[1][relative], relative, secrets)
     return changes
 
 
@@ -73,16 +76,76 @@ def _cassettes(root: Path) -> dict[str, Path]:
             if fileformat.BODIES_DIR not in p.parts}
 
 
-def diff_files(old: Path, new: Path, name: str) -> list[Change]:
-    return diff_documents(fileformat.load_document(old), fileformat.load_document(new), name)
+def diff_files(old: Path, new: Path, name: str, secrets: Rules | None = None) -> list[Change]:
+    return diff_documents(fileformat.load_document(old), fileformat.load_document(new), name,
+                          secrets, (old.parent / fileformat.BODIES_DIR,
+                                    new.parent / fileformat.BODIES_DIR))
 
 
-def diff_documents(old: dict[str, Any], new: dict[str, Any], name: str) -> list[Change]:
+def diff_documents(old: dict[str, Any], new: dict[str, Any], name: str,
+                   secrets: Rules | None = None,
+                   bodies: tuple[Path | None, Path | None] = (None, None)) -> list[Change]:
+    """The changes between two cassette documents; ``secrets`` says which fields hold fakes
+    (the built-in rules by default), ``bodies`` where each keeps its large bodies."""
+    secrets = secrets or Rules()
     before, after = old.get("interactions", []), new.get("interactions", [])
     changes = _operations(name, [i["call"] for i in before], [i["call"] for i in after])
     for call, a, b in _pairs(before, after):
-        changes += _response(name, call, a["response"], b["response"])
+        changes += _response(name, call, _Fields.of(call, a["response"], secrets, bodies[0]),
+                             _Fields.of(call, b["response"], secrets, bodies[1]),
+                             a["response"], b["response"])
     return changes
+
+
+@dataclass(frozen=True)
+class _Fields:
+    """A response as the test sees it, leaf by leaf: parsed by botocore with the operation's
+    output shape where it can be, so fields are named as in AWS's API; secret positions (by
+    the one secret authority) and timestamps (by the model) are known, not guessed."""
+
+    values: dict[str, Any]
+    unchecked: frozenset[str]  # secret fakes and timestamps: their values are not compared
+
+    @classmethod
+    def of(cls, call: str, response: dict[str, Any], secrets: Rules,
+           bodies: Path | None) -> _Fields:
+        service, _, operation = call.partition(".")
+        model = operation_model(service, operation)
+        parsed = _parsed(model, response, bodies) if model is not None else None
+        if model is None or parsed is None:
+            return cls(dict(_leaves(_tree(response.get("body") or {}))), frozenset())
+        values, unchecked = {}, set()
+        test = secrets.secret_test(CallName(service, operation, ""))
+        for node, value in leaves(parsed, model.output_shape, test):
+            if node.path[:1] == ("ResponseMetadata",) or node.role == "key":
+                continue
+            path = _dotted(node.path)
+            values[path] = value.isoformat() if isinstance(value, _dt.datetime) else value
+            if node.secret or (node.shape is not None and node.shape.type_name == "timestamp"):
+                unchecked.add(path)
+        return cls(values, frozenset(unchecked))
+
+
+def _parsed(model: OperationModel, response: dict[str, Any],
+            bodies: Path | None) -> dict[str, Any] | None:
+    status = int(response.get("status") or 200)
+    if status >= 300 or model.output_shape is None:
+        return None
+    try:
+        body = fileformat.decode_body(response.get("body") or {}, bodies)
+        parser = botocore.parsers.create_parser(wire_protocol(model.service_model))
+        parsed = parser.parse({"status_code": status, "headers": response.get("headers") or {},
+                               "body": body}, model.output_shape)
+    except Exception:  # a body botocore cannot read: compared as stored
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    out = ""
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
+    return out
 
 
 def _operations(name: str, before: list[str], after: list[str]) -> list[Change]:
@@ -111,7 +174,8 @@ def _pairs(before: list[dict[str, Any]],
             yield interaction["call"], interaction, queue.pop(0)
 
 
-def _response(name: str, call: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+def _response(name: str, call: str, a: _Fields, b: _Fields, old: dict[str, Any],
+              new: dict[str, Any]) -> list[Change]:
     changes = []
     if old.get("status") != new.get("status"):
         changes.append(Change(name, "status-changed", call, "status", str(old.get("status")),
@@ -120,37 +184,25 @@ def _response(name: str, call: str, old: dict[str, Any], new: dict[str, Any]) ->
     if old_error != new_error:
         changes.append(Change(name, "error-changed", call, "error code", old_error or "none",
                               new_error or "none"))
-    secret_fields = _secret_fields(call)
     # Paths normalized too: maps keyed by generated ids (version ids) pair up.
-    a = {_normalized(k): v for k, v in _leaves(_tree(old.get("body") or {}))}
-    b = {_normalized(k): v for k, v in _leaves(_tree(new.get("body") or {}))}
-    for path in sorted(set(a) | set(b)):
+    before = {_normalized(k): v for k, v in a.values.items()}
+    after = {_normalized(k): v for k, v in b.values.items()}
+    unchecked = {_normalized(k) for k in a.unchecked | b.unchecked}
+    for path in sorted(set(before) | set(after)):
         last = re.sub(r"\[\d+\]", "", path).rsplit(".", 1)[-1]
-        if path not in b:
-            changes.append(Change(name, "field-removed", call, path, _show(a[path])))
-        elif path not in a:
-            changes.append(Change(name, "field-added", call, path, new=_show(b[path])))
-        elif _kind(a[path]) != _kind(b[path]):
-            changes.append(Change(name, "type-changed", call, path, _kind(a[path]),
-                                  _kind(b[path])))
-        elif (a[path] != b[path] and not VOLATILE_FIELD.search(last)
-              and not _holds_fake(path, last, secret_fields, a)
-              and _normalized(a[path]) != _normalized(b[path])):
-            changes.append(Change(name, "value-changed", call, path, _show(a[path]),
-                                  _show(b[path])))
+        if path not in after:
+            changes.append(Change(name, "field-removed", call, path, _show(before[path])))
+        elif path not in before:
+            changes.append(Change(name, "field-added", call, path, new=_show(after[path])))
+        elif _kind(before[path]) != _kind(after[path]):
+            changes.append(Change(name, "type-changed", call, path, _kind(before[path]),
+                                  _kind(after[path])))
+        elif (before[path] != after[path] and path not in unchecked
+              and not VOLATILE_FIELD.search(last)
+              and _normalized(before[path]) != _normalized(after[path])):
+            changes.append(Change(name, "value-changed", call, path, _show(before[path]),
+                                  _show(after[path])))
     return changes
-
-
-def _holds_fake(path: str, last: str, secret_fields: frozenset[str],
-                leaves: dict[str, Any]) -> bool:
-    if _SECRET_NAME.search(last):
-        return True
-    if last not in secret_fields:
-        return False
-    parent = path.rsplit(".", 1)[0] if "." in path else ""
-    siblings = {k.rsplit(".", 1)[-1]: v for k, v in leaves.items()
-                if (k.rsplit(".", 1)[0] if "." in k else "") == parent}
-    return not rules.plain_by_sibling(siblings, last)  # an SSM String's Value is plain
 
 
 def _error_code(response: dict[str, Any]) -> str:
@@ -162,27 +214,6 @@ def _error_code(response: dict[str, Any]) -> str:
     body = _tree(response.get("body") or {})
     found = {k: v for k, v in _leaves(body) if k.rsplit(".", 1)[-1] in ("__type", "Code", "code")}
     return str(next(iter(found.values()), "")).rsplit("#", 1)[-1]
-
-
-@cache
-def _secret_fields(call: str) -> frozenset[str]:
-    """Member names of the call's output that hold fakes: the models' and awstape's secrets."""
-    service, _, operation = call.partition(".")
-    model = operation_model(service, operation)
-    names = set(rules.MISSED_SECRET_MEMBERS)
-    stack = [model.output_shape] if model is not None and model.output_shape else []
-    seen = set()
-    while stack:
-        shape = stack.pop()
-        if shape.name in seen:
-            continue
-        seen.add(shape.name)
-        for member_name, member in getattr(shape, "members", {}).items():
-            if member.metadata.get("sensitive"):
-                names.add(member_name)
-            stack += [s for s in (member, getattr(member, "member", None),
-                                  getattr(member, "value", None)) if s is not None]
-    return frozenset(names)
 
 
 def _tree(body: dict[str, Any]) -> Any:

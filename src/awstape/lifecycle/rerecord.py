@@ -22,6 +22,7 @@ from pathlib import Path
 
 from awstape.lifecycle import drift
 from awstape.lifecycle.drift import Change
+from awstape.redaction import rules
 from awstape.storage import fileformat
 
 STAGING_MANIFEST = "manifest.json"
@@ -81,6 +82,7 @@ def swap(staging: Path, root: Path) -> Outcome:
                               "ended before any test finished; nothing was replaced")
         return outcome
     now = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
+    secrets = rules.load(root)
     for entry in manifest["tests"]:
         committed, staged = Path(entry["cassette"]), Path(entry["staged"])
         name = str(committed.relative_to(root)) if committed.is_relative_to(root) \
@@ -96,7 +98,7 @@ def swap(staging: Path, root: Path) -> Outcome:
                 bring_in(staged, committed)
                 outcome.added.append(name)
                 continue
-            changes = drift.diff_files(committed, staged, name)
+            changes = drift.diff_files(committed, staged, name, secrets)
         except Exception as error:  # a cassette that cannot be read: say which, go on
             outcome.errors.append(f"{name}: {error}")
             continue

@@ -60,6 +60,13 @@ def service_model(service: str) -> ServiceModel | None:
         return None
 
 
+def wire_protocol(model: ServiceModel) -> str:
+    """The protocol botocore speaks to the service: the first of the model's ``protocols``
+    that botocore supports (``resolved_protocol``), not the legacy ``protocol`` field, which
+    says ``smithy-rpc-v2-cbor`` for services that botocore still reaches with JSON."""
+    return str(getattr(model, "resolved_protocol", None) or model.protocol)
+
+
 @cache
 def operation_model(service: str, operation: str) -> OperationModel | None:
     """The model of ``service.operation``, or None when botocore does not know it."""

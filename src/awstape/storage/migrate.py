@@ -13,7 +13,7 @@ from typing import Any
 
 import botocore.parsers
 
-from awstape.model.calls import operation_model
+from awstape.model.calls import operation_model, wire_protocol
 from awstape.model.cassette import Cassette
 from awstape.redaction.redactor import Redactor
 from awstape.storage import fileformat, wire
@@ -49,7 +49,7 @@ def from_vcrpy(document: dict[str, Any], path: Path, redactor: Redactor) -> Cass
         body = body.encode("utf-8") if isinstance(body, str) else bytes(body)
         parsed = None
         if status < 300 and model.output_shape is not None:
-            parser = botocore.parsers.create_parser(model.service_model.metadata["protocol"])
+            parser = botocore.parsers.create_parser(wire_protocol(model.service_model))
             parsed = parser.parse({"status_code": status, "headers": headers, "body": body},
                                   model.output_shape)
         interactions.append(stored_interaction(

@@ -22,7 +22,14 @@ import botocore.serialize
 from botocore.awsrequest import create_request_object, prepare_request_dict
 from botocore.model import OperationModel, ServiceModel, Shape
 
-from awstape.model.calls import JSON, CallName, canonical_params, operation_model, service_model
+from awstape.model.calls import (
+    JSON,
+    CallName,
+    canonical_params,
+    operation_model,
+    service_model,
+    wire_protocol,
+)
 
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d$")
@@ -61,7 +68,7 @@ def decode_request(method: str, uri: str, headers: Mapping[str, Any],
 def _operation(model: ServiceModel, method: str, path: str, query: str,
                headers: Mapping[str, Any], target: str,
                data: bytes) -> tuple[OperationModel, dict[str, Any]] | None:
-    protocol = model.metadata.get("protocol", "")
+    protocol = wire_protocol(model)
     if target:
         prefix, _, operation = target.partition(".")
         if prefix != model.metadata.get("targetPrefix") or operation not in model.operation_names:
@@ -185,7 +192,7 @@ def encode_request(name: CallName, params: JSON) -> dict[str, Any] | None:
     model = operation_model(name.service, name.operation)
     if model is None:
         return None
-    protocol = model.service_model.metadata.get("protocol", "json")
+    protocol = wire_protocol(model.service_model)
     serializer = botocore.serialize.create_serializer(protocol, include_validation=False)
     request_dict = serializer.serialize_to_request(_wire_values(params), model)
     prefix = model.service_model.metadata.get("endpointPrefix", name.service)
