@@ -18,7 +18,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 
@@ -29,10 +29,13 @@ log = logging.getLogger("goldenpath.ecr_sync")
 PART_SIZE = 5 * 1024 * 1024
 
 
+ImageStatus = Literal["pushed", "skipped", "failed", "planned"]
+
+
 @dataclass
 class ImageOutcome:
     image: str
-    status: str  # pushed, skipped, failed, planned
+    status: ImageStatus
     detail: str = ""
     digest: str = ""
     repository: str = ""
@@ -44,7 +47,7 @@ class SyncResult:
     outcomes: list[ImageOutcome] = field(default_factory=list)
     dry_run: bool = False
 
-    def _count(self, status: str) -> int:
+    def _count(self, status: ImageStatus) -> int:
         return sum(o.status == status for o in self.outcomes)
 
     @property

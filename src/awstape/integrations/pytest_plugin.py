@@ -8,30 +8,43 @@ traps: ``--record-mode`` on the command line always wins over ``vcr_config`` and
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
 import random
 import secrets
 from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from awstape.integrations import vcrpy_bridge
-from awstape.lifecycle import rerecord
 from awstape.model.errors import ConfigError
 from awstape.redaction import rules
 from awstape.redaction.redactor import Redactor
 from awstape.runtime import engine, environment, standin
 from awstape.runtime.recording import RecordMode, Target, Use, use_cassette
-from awstape.storage import fileformat
+from awstape.storage.manifest import STAGING_MANIFEST, ListedCassette, Manifest, StagedCassette
 
+__all__ = ["awstape", "awstape_random"]
+
+
+@dataclass
+class _Session:
+    """What the plugin keeps for one pytest session: no module-level state."""
+
+    rules: rules.Rules
+    persister: vcrpy_bridge.SharedFilePersister = field(
+        default_factory=vcrpy_bridge.SharedFilePersister)
+    standin: standin.StandIn | None = None
+    manifest: Manifest = field(default_factory=lambda: Manifest("", [], []))
+    cleanup: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+
+
+_session = pytest.StashKey[_Session]()
 _passed = pytest.StashKey[bool]()
 _mode = pytest.StashKey[RecordMode]()
-_standin = pytest.StashKey[Any]()
-_rules = pytest.StashKey[rules.Rules]()
-_listed = pytest.StashKey[list[dict[str, Any]]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -65,35 +78,32 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     engine.install()
     try:
-        config.stash[_rules] = rules.load(config.rootpath)
+        session = config.stash[_session] = _Session(rules.load(config.rootpath))
     except ConfigError as error:
         raise pytest.UsageError(str(error)) from None
+    session.manifest.root = str(config.rootpath)
     if config.getoption("--aws-standin"):
-        stack = standin.running()
-        server = stack.__enter__()
+        server = session.standin = session.cleanup.enter_context(standin.running())
         region = os.environ.get("AWS_DEFAULT_REGION") or environment.DEFAULT_REGION
-        variables = environment.variables(environment.isolated(region, server.endpoint_url))
-        variables.__enter__()
-        config.stash[_standin] = (server, stack, variables)
+        session.cleanup.enter_context(
+            environment.variables(environment.isolated(region, server.endpoint_url)))
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    found = config.stash.get(_rules, None)
-    own = len(found.paths) + len(found.headers) + len(found.regexes) if found else 0
+    found = config.stash[_session].rules
+    own = len(found.paths) + len(found.headers) + len(found.regexes)
     return (f"awstape: redaction by botocore's models and built-in rules, plus {own} rule(s) "
             f"from [tool.awstape] redact ('awstape rules' lists them)")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    started = config.stash.get(_standin, None)
-    if started is not None:
-        _, stack, variables = started
-        variables.__exit__(None, None, None)
-        stack.__exit__(None, None, None)
+    session = config.stash.get(_session, None)
+    if session is not None:
+        session.cleanup.close()
 
 
 def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
-    vcr.register_persister(vcrpy_bridge.SharedFilePersister)
+    vcr.register_persister(config.stash[_session].persister)
 
 
 def _record_mode(request: pytest.FixtureRequest) -> RecordMode:
@@ -114,7 +124,7 @@ def pytest_fixture_setup(
     """Before pytest-recording opens its vcrpy cassette, put awstape's choices first."""
     if fixturedef.argname == "vcr" and _is_recorded(request):
         mode = request.node.stash[_mode] = _record_mode(request)
-        vcrpy_bridge.discard_saves = False
+        request.config.stash[_session].persister.discard_saves = False
         markers = request.getfixturevalue("vcr_markers")
         vcr_config = request.getfixturevalue("vcr_config")
         user_hook = vcr_config.get("before_record_request")
@@ -152,46 +162,45 @@ def awstape(request: pytest.FixtureRequest, vcr: Any) -> Iterator[Use | None]:
     if not _is_recorded(request):
         yield None
         return
+    session = request.config.stash[_session]
     directory = Path(request.getfixturevalue("vcr_cassette_dir"))
     path = directory / f"{request.getfixturevalue('default_cassette_name')}.yaml"
-    listing = request.config.getoption("--awstape-list")
-    if listing:
-        request.config.stash.setdefault(_listed, []).append(
-            {"test": request.node.nodeid, "cassette": str(path.resolve()),
-             "exists": path.is_file()})
+    if request.config.getoption("--awstape-list"):
+        session.manifest.listed.append(
+            ListedCassette(request.node.nodeid, str(path.resolve()), path.is_file()))
         pytest.skip("awstape: listing cassettes only")
     committed = path
     staging = request.config.getoption("--awstape-staging")
     if staging:
         path = _staged(Path(staging), request.config.rootpath, path)
-        vcrpy_bridge.redirects[str(committed)] = str(path)
+        session.persister.redirects[str(committed)] = str(path)
     options = request.node.get_closest_marker("awstape")
     allow_unused = bool(
         (options.kwargs.get("allow_unused") if options else None)
         or request.config.getoption("--awstape-allow-unused")
         or request.config.getini("awstape_allow_unused")
     )
-    started = request.config.stash.get(_standin, None)
-    target = Target("standin", moto_version=started[0].moto_version) if started else None
-    hint = _rerecord_command(request, standin_hint=bool(started) or _recorded_on_standin(path))
+    server = session.standin
+    target = Target("standin", moto_version=server.moto_version) if server else None
     with use_cassette(
         path,
         request.node.stash.get(_mode, "none"),
         allowed_hosts=request.getfixturevalue("allowed_hosts") or (),
         allow_unused=allow_unused,
-        rerecord_hint=hint,
+        rerecord_hint=_rerecord_command(request, on_standin=server is not None),
         target=target,
-        redactor=Redactor(request.config.stash[_rules]),
+        redactor=Redactor(session.rules),
         previous=committed,
     ) as use:
+        if use.cassette.provenance.get("against") == "standin":  # recorded there: again there
+            use.tape.rerecord_hint = _rerecord_command(request, on_standin=True)
         yield use
         passed = request.node.stash.get(_passed, False)
-        vcrpy_bridge.discard_saves = not passed
+        session.persister.discard_saves = not passed
         use.finish(passed)
         if staging:
-            request.config.stash.setdefault(_listed, []).append(
-                {"test": request.node.nodeid, "cassette": str(committed.resolve()),
-                 "staged": str(path.resolve()), "passed": passed})
+            session.manifest.staged.append(StagedCassette(
+                request.node.nodeid, str(committed.resolve()), str(path.resolve()), passed))
 
 
 def _staged(staging: Path, root: Path, path: Path) -> Path:
@@ -206,11 +215,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     run was interrupted: what it holds was settled test by test."""
     config = session.config
     target = config.getoption("--awstape-list") or (
-        Path(config.getoption("--awstape-staging")) / rerecord.STAGING_MANIFEST
+        Path(config.getoption("--awstape-staging")) / STAGING_MANIFEST
         if config.getoption("--awstape-staging") else None)
     if target:
-        fileformat.write_atomically(Path(target), json.dumps(
-            {"root": str(config.rootpath), "tests": config.stash.get(_listed, [])}, indent=2))
+        config.stash[_session].manifest.write(Path(target))
 
 
 @pytest.fixture
@@ -220,14 +228,6 @@ def awstape_random(awstape: Use | None) -> random.Random:
     return random.Random(awstape.seed() if awstape is not None else secrets.randbits(32))
 
 
-def _rerecord_command(request: pytest.FixtureRequest, standin_hint: bool) -> str:
+def _rerecord_command(request: pytest.FixtureRequest, on_standin: bool) -> str:
     return (f"pytest '{request.node.nodeid}' --record-mode=rewrite"
-            + (" --aws-standin" if standin_hint else ""))
-
-
-def _recorded_on_standin(path: Path) -> bool:
-    try:
-        with path.open(encoding="utf-8") as f:
-            return '"against": "standin"' in f.read(2048)
-    except OSError:
-        return False
+            + (" --aws-standin" if on_standin else ""))

@@ -15,10 +15,7 @@ from awstape.redaction import rules
 from awstape.runtime import engine
 from awstape.storage import fileformat, migrate
 
-# Set when a test fails while recording: vcrpy's save at teardown must not touch the cassette.
-discard_saves: bool = False
-# Cassette paths whose new recording goes elsewhere (a re-record's staging area).
-redirects: dict[str, str] = {}
+__all__ = ["SharedFilePersister", "is_botocore_request", "request_hook", "response_hook"]
 
 
 def is_botocore_request(request: Any) -> bool:
@@ -58,25 +55,25 @@ def _redactor() -> redaction.Redactor:
     return tape.redactor if tape is not None else redaction.Redactor()
 
 
-def _without_http_section(path: Path) -> bool:
-    """True for a cassette in awstape's own layout that has no ``http`` section: awstape has
-    parsed it already, and vcrpy has nothing in it, so it is not parsed a second time."""
-    with path.open(encoding="utf-8", errors="replace") as f:
-        text = f.read()
-    return text.startswith('{\n  "awstape": ') and '\n  "http": ' not in text
-
-
 class SharedFilePersister:
-    """A vcrpy persister for the ``http`` section of an awstape cassette."""
+    """A vcrpy persister for the ``http`` section of an awstape cassette; the pytest plugin
+    keeps one per session."""
 
-    @staticmethod
-    def load_cassette(cassette_path: str, serializer: Any) -> tuple[list[Any], list[Any]]:
+    def __init__(self) -> None:
+        # Set when a test fails while recording: vcrpy's save at teardown must not write.
+        self.discard_saves = False
+        # Cassette paths whose new recording goes elsewhere (a re-record's staging area).
+        self.redirects: dict[str, str] = {}
+
+    def load_cassette(self, cassette_path: str, serializer: Any) -> tuple[list[Any], list[Any]]:
         from vcr.persisters.filesystem import CassetteNotFoundError
         from vcr.request import Request
         from vcr.serializers import compat
 
         path = Path(cassette_path)
-        if not path.is_file() or _without_http_section(path):
+        # awstape has parsed its own layout already; a file without vcrpy's section is not
+        # parsed a second time.
+        if not path.is_file() or fileformat.lacks_section(path, "http"):
             raise CassetteNotFoundError()
         document = fileformat.load_document(path)
         if migrate.is_vcrpy_document(document):  # not yet migrated: its plain HTTP only
@@ -88,13 +85,13 @@ class SharedFilePersister:
         responses = [compat.convert_to_bytes(i["response"]) for i in http]
         return requests, responses
 
-    @staticmethod
-    def save_cassette(cassette_path: str, cassette_dict: dict[str, Any], serializer: Any) -> None:
+    def save_cassette(self, cassette_path: str, cassette_dict: dict[str, Any],
+                      serializer: Any) -> None:
         from vcr.serializers import compat
 
-        if discard_saves:
+        if self.discard_saves:
             return
-        path = Path(redirects.get(cassette_path, cassette_path))
+        path = Path(self.redirects.get(cassette_path, cassette_path))
         kept = [
             {"request": request._to_dict(), "response": compat.convert_to_unicode(response)}
             for request, response in zip(

@@ -7,23 +7,25 @@ place cassettes run, the tests do not), so overridden cassette folders are honou
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, get_args
 
 from awstape.model.errors import AwstapeError
 from awstape.storage import fileformat
+from awstape.storage.manifest import ListedCassette, Manifest
 
-KINDS = ("stale", "orphan", "missing", "standin")
+FindingKind = Literal["stale", "orphan", "missing", "standin"]
+KINDS: tuple[FindingKind, ...] = get_args(FindingKind)
 
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str
+    kind: FindingKind
     where: str
     detail: str
 
@@ -31,7 +33,7 @@ class Finding:
         return f"{self.kind:8} {self.where}: {self.detail}"
 
 
-def used_cassettes(pytest_args: Sequence[str], root: Path) -> list[dict[str, object]]:
+def used_cassettes(pytest_args: Sequence[str], root: Path) -> list[ListedCassette]:
     with tempfile.TemporaryDirectory() as tmp:
         listing = Path(tmp) / "cassettes.json"
         done = subprocess.run(
@@ -42,17 +44,17 @@ def used_cassettes(pytest_args: Sequence[str], root: Path) -> list[dict[str, obj
             raise AwstapeError("awstape audit: pytest did not list the tests' cassettes "
                                f"(exit {done.returncode}):\n{done.stdout[-2000:]}"
                                f"{done.stderr[-2000:]}")
-        return list(json.loads(listing.read_text())["tests"])
+        return Manifest.read(listing).listed
 
 
 def audit(pytest_args: Sequence[str], root: Path, *, max_age_days: int,
           now: _dt.datetime | None = None) -> list[Finding]:
     now = now or _dt.datetime.now(_dt.UTC)
     tests = used_cassettes(pytest_args, root)
-    used = {Path(str(t["cassette"])) for t in tests}
-    findings = [Finding("missing", str(t["test"]), f"no cassette at {_short(t['cassette'], root)}"
-                                                    "; record it with --record-mode=once")
-                for t in tests if not t["exists"]]
+    used = {Path(t.cassette) for t in tests}
+    findings = [Finding("missing", t.test, f"no cassette at {_short(t.cassette, root)}"
+                                           "; record it with --record-mode=once")
+                for t in tests if not t.exists]
     # The folders that hold the tests' cassettes, and their parents (one per test module).
     folders = {p.parent for p in used} | {p.parent.parent for p in used}
     on_disk = {p.resolve() for folder in folders if folder.is_dir()

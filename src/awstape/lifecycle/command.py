@@ -62,16 +62,16 @@ def after_dashes(argv: Sequence[str]) -> list[str]:
     return list(argv[1:] if argv[:1] == ["--"] else argv)
 
 
-def _program(command: Sequence[str]) -> Callable[[], object]:
-    """How to run ``command`` in this interpreter, with ``sys.argv`` set as it expects."""
+def _program(command: Sequence[str]) -> tuple[list[str], Callable[[], object]]:
+    """How to run ``command`` in this interpreter: the ``sys.argv`` it expects, and a call
+    that runs it."""
     first, rest = command[0], list(command[1:])
     if Path(first).name.startswith("python"):
         if rest[:1] == ["-m"] and len(rest) > 1:
-            sys.argv = [rest[1], *rest[2:]]
-            return lambda: runpy.run_module(rest[1], run_name="__main__", alter_sys=True)
+            return ([rest[1], *rest[2:]],
+                    lambda: runpy.run_module(rest[1], run_name="__main__", alter_sys=True))
         if rest:
-            sys.argv = rest
-            return lambda: runpy.run_path(rest[0], run_name="__main__")
+            return rest, lambda: runpy.run_path(rest[0], run_name="__main__")
     # This interpreter's own scripts first: the aws CLI installed beside awstape, not a shim.
     beside = Path(sys.executable).parent / first
     found = str(beside) if "/" not in first and beside.is_file() else shutil.which(first)
@@ -84,8 +84,7 @@ def _program(command: Sequence[str]) -> Callable[[], object]:
             f"awstape: {first} is not a Python program ({found}). awstape records and replays "
             "Python programs that use botocore, run in-process: python -m module, python "
             "script.py, or a Python console script such as aws.")
-    sys.argv = [found, *rest]
-    return lambda: runpy.run_path(found, run_name="__main__")
+    return [found, *rest], lambda: runpy.run_path(found, run_name="__main__")
 
 
 def _status(code: object) -> int:
@@ -113,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     staged = (args.cassette.with_name(f".{args.cassette.name}.new")
               if args.mode == "record" and args.cassette.is_file() else args.cassette)
     try:
-        program = _program(command)
+        sys.argv, program = _program(command)
         with use_cassette(staged, "rewrite" if args.mode == "record" else "none",
                           allowed_hosts=args.allowed_host, target=target,
                           previous=args.cassette) as use:

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import botocore.parsers
 from botocore.model import OperationModel
@@ -41,12 +41,16 @@ _GENERATED = (
 )
 
 
+ChangeKind = Literal[
+    "cassette-added", "cassette-removed", "operation-added", "operation-removed",
+    "operations-reordered", "status-changed", "error-changed", "field-added", "field-removed",
+    "type-changed", "value-changed"]
+
+
 @dataclass(frozen=True)
 class Change:
     cassette: str
-    kind: str  # cassette-added, cassette-removed, operation-added, operation-removed,
-    # operations-reordered, status-changed, error-changed, field-added, field-removed,
-    # type-changed, value-changed
+    kind: ChangeKind
     call: str = ""
     field: str = ""
     old: str = ""

@@ -10,7 +10,6 @@ Exit codes: 0 no drift, 1 drift, 2 errors (a test failed, the run broke).
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
 import shutil
 import subprocess
@@ -22,10 +21,10 @@ from pathlib import Path
 
 from awstape.lifecycle import drift
 from awstape.lifecycle.drift import Change
+from awstape.model.errors import AwstapeError
 from awstape.redaction import rules
 from awstape.storage import fileformat
-
-STAGING_MANIFEST = "manifest.json"
+from awstape.storage.manifest import STAGING_MANIFEST, Manifest
 
 
 @dataclass
@@ -76,18 +75,18 @@ def swap(staging: Path, root: Path) -> Outcome:
     """Bring the staged cassettes of passed tests into place; report what changed."""
     outcome = Outcome()
     try:
-        manifest = json.loads((staging / STAGING_MANIFEST).read_text())
-    except (OSError, ValueError) as error:
+        manifest = Manifest.read(staging / STAGING_MANIFEST)
+    except AwstapeError as error:
         outcome.errors.append(f"no readable staging manifest in {staging} ({error}): the run "
                               "ended before any test finished; nothing was replaced")
         return outcome
     now = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
     secrets = rules.load(root)
-    for entry in manifest["tests"]:
-        committed, staged = Path(entry["cassette"]), Path(entry["staged"])
+    for entry in manifest.staged:
+        committed, staged = Path(entry.cassette), Path(entry.staged)
         name = str(committed.relative_to(root)) if committed.is_relative_to(root) \
             else str(committed)
-        if not entry["passed"]:
+        if not entry.passed:
             outcome.kept.append(name)
             continue
         if not staged.is_file():

@@ -106,6 +106,14 @@ def dumps(document: dict[str, Any]) -> str:
     return _BARE_EXPONENT.sub(r"\1.0\2", text) + "\n"
 
 
+def lacks_section(path: Path, section: str) -> bool:
+    """True when ``path`` is a file in awstape's layout, as ``dumps`` writes it, without a
+    top-level ``section``: known from the text, without parsing it."""
+    with path.open(encoding="utf-8", errors="replace") as f:
+        text = f.read()
+    return text.startswith('{\n  "awstape": ') and f'\n  "{section}": ' not in text
+
+
 def load_document(path: Path) -> dict[str, Any]:
     """Read a cassette file; JSON first (ours), then safe YAML (vcrpy's and hand-written)."""
     try:
