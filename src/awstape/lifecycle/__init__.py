@@ -1,0 +1,1 @@
+"""The ``awstape`` command: record and replay of commands, drift, re-record, audit."""

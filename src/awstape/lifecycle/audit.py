@@ -19,6 +19,8 @@ from awstape.model.errors import AwstapeError
 from awstape.storage import fileformat
 from awstape.storage.manifest import ListedCassette, Manifest
 
+__all__ = ["KINDS", "Finding", "FindingKind", "audit", "used_cassettes"]
+
 FindingKind = Literal["stale", "orphan", "missing", "standin"]
 KINDS: tuple[FindingKind, ...] = get_args(FindingKind)
 

@@ -13,6 +13,8 @@ from awstape.redaction import rules, scan
 from awstape.redaction.redactor import Redactor
 from awstape.storage import cassettes, fileformat
 
+__all__ = ["main", "parser"]
+
 
 def _scan(args: argparse.Namespace) -> int:
     try:

@@ -27,6 +27,8 @@ from awstape.redaction import rules
 from awstape.runtime import environment, offline, standin
 from awstape.runtime.recording import Target, use_cassette
 
+__all__ = ["after_dashes", "main", "spawn"]
+
 _STANDIN = "AWSTAPE_STANDIN_MOTO"  # tells the child it records against the stand-in
 
 

@@ -28,6 +28,11 @@ from awstape.model.shapes import leaves
 from awstape.redaction.rules import Rules
 from awstape.storage import fileformat
 
+__all__ = [
+    "Change", "ChangeKind", "as_json", "as_markdown", "diff_documents", "diff_files",
+    "diff_paths"
+]
+
 # Field names whose values change on every call.
 VOLATILE_FIELD = re.compile(
     r"(?i)(request_?id|date|time(stamp)?$|^(created|updated|modified|expires|expiration)|"

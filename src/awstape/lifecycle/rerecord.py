@@ -26,6 +26,8 @@ from awstape.redaction import rules
 from awstape.storage import fileformat
 from awstape.storage.manifest import STAGING_MANIFEST, Manifest
 
+__all__ = ["Outcome", "bring_in", "run", "swap"]
+
 
 @dataclass
 class Outcome:

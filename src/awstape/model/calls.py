@@ -24,6 +24,12 @@ from botocore.model import OperationModel, ServiceModel, Shape
 
 from awstape.model.shapes import DESCEND, DROP, Node, SecretTest, model_sensitive, walk
 
+__all__ = [
+    "INLINE_BLOB_LIMIT", "JSON", "SENSITIVE_PLACEHOLDER", "CallName", "canonical_params",
+    "differences", "input_shape", "match_key", "match_view", "operation_model", "service_model",
+    "wire_protocol"
+]
+
 JSON = Any  # a value json.dumps accepts
 
 # Above this size a blob parameter is kept as its digest: layer parts and object bodies would

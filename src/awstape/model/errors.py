@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+__all__ = [
+    "AwstapeError", "CassetteMiss", "CassetteNotFound", "ConfigError", "CorruptCassette",
+    "LeakRefused", "NetworkBlocked", "UnusedRecordings"
+]
+
 
 class AwstapeError(Exception):
     """Base class of every awstape error.

@@ -16,6 +16,8 @@ import re
 import string
 from collections.abc import Callable
 
+__all__ = ["FAKE_ACCOUNTS", "FakeBook", "basic_auth_token", "credential", "fake_bytes", "shaped"]
+
 # The fake account ids, in the order accounts are met: AWS's own documentation examples.
 FAKE_ACCOUNTS = ("111122223333", "444455556666", "777788889999")
 

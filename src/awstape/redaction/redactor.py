@@ -34,6 +34,8 @@ from awstape.redaction import fakes, rules, scan
 from awstape.redaction.fakes import FakeBook
 from awstape.redaction.rules import Rules
 
+__all__ = ["Redactor", "refuse_credentials", "substitute", "without_credential_query"]
+
 _TWELVE_DIGITS = re.compile(r"\d{12}")
 # Values shorter than this are replaced only as whole tokens ("value", >value<), never as
 # substrings, so that a short secret cannot rewrite unrelated text.

@@ -28,6 +28,13 @@ from awstape.model.calls import CallName
 from awstape.model.errors import ConfigError
 from awstape.model.shapes import Node, SecretTest, model_sensitive
 
+__all__ = [
+    "ACCOUNT_IN_TEXT", "ACCOUNT_MEMBERS", "BASIC_TOKEN_MEMBERS", "CREDENTIAL_HEADERS",
+    "CREDENTIAL_MEMBERS", "CREDENTIAL_QUERY", "METADATA_HOSTS", "MISSED_SECRET_MEMBERS",
+    "READABLE_JSON_KEYS", "SECRET_JSON_KEY", "PathRule", "RegexRule", "Rules", "load",
+    "plain_by_sibling"
+]
+
 # Secret members the service models do not flag ``sensitive``, found by reading every model
 # for token, password, secret and key members. Member names are unambiguous across services.
 MISSED_SECRET_MEMBERS = frozenset({

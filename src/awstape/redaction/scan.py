@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
+__all__ = ["Finding", "files", "kinds_in", "scan_paths", "scan_text"]
+
 _SEPARATOR = r"""["'\\\s]*[:=>]["'\\\s]*"""
 DETECTORS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("AWS access key id", re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")),

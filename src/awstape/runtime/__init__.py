@@ -1,0 +1,1 @@
+"""A cassette in use: botocore's hooks, the record modes, the guards, the stand-in."""

@@ -39,6 +39,8 @@ from awstape.redaction.redactor import Redactor
 from awstape.storage import cassettes, fileformat
 from awstape.storage.documents import stored_interaction
 
+__all__ = ["Tape", "active", "install", "playing"]
+
 _CALL = "awstape.call"
 _REQUEST = "awstape.request"
 

@@ -10,6 +10,11 @@ import contextlib
 import os
 from collections.abc import Iterator, Mapping
 
+__all__ = [
+    "AWS_VARIABLES", "DEFAULT_REGION", "DUMMY_ACCESS_KEY_ID", "DUMMY_SECRET_ACCESS_KEY",
+    "is_aws_endpoint", "isolated", "variables"
+]
+
 # Every variable through which botocore could find a real identity, profile or endpoint.
 AWS_VARIABLES = (
     "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",

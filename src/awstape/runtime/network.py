@@ -18,6 +18,8 @@ from typing import Any
 
 from awstape.model.errors import NetworkBlocked
 
+__all__ = ["Guard", "blocked"]
+
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
 _real_getaddrinfo = socket.getaddrinfo

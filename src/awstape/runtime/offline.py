@@ -10,6 +10,8 @@ from functools import cache
 
 from awstape.runtime.environment import AWS_VARIABLES
 
+__all__ = ["environment_without_aws", "in_empty_network", "namespaces_allowed"]
+
 
 def environment_without_aws(base: Mapping[str, str] | None = None) -> dict[str, str]:
     return {k: v for k, v in (os.environ if base is None else base).items()

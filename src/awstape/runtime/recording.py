@@ -1,5 +1,6 @@
-"""One cassette in use: what the record mode means, the environment and guards around it, and
-what is checked and written when it ends. The pytest plugin and the CLI both go through here.
+"""One cassette in use: record modes, environment, guards, and what is written at the end.
+
+The pytest plugin and the CLI both go through here.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from awstape.model.errors import AwstapeError, CassetteNotFound, NetworkBlocked,
 from awstape.redaction.redactor import Redactor
 from awstape.runtime import engine, environment, network
 from awstape.storage import cassettes, fileformat
+
+__all__ = ["RECORD_MODES", "RecordMode", "Target", "Use", "use_cassette"]
 
 RecordMode = Literal["once", "new_episodes", "none", "all", "rewrite"]
 RECORD_MODES: tuple[RecordMode, ...] = ("once", "new_episodes", "none", "all", "rewrite")

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import metadata
 
+__all__ = ["StandIn", "running"]
+
 
 @dataclass(frozen=True)
 class StandIn:

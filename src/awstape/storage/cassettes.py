@@ -1,5 +1,7 @@
-"""Cassette files: loaded into a ``Cassette`` (awstape's own layout, or vcrpy's, converted in
-memory and left as it is on disk), saved, and migrated from vcrpy's layout in place."""
+"""Cassette files loaded, saved, and migrated from vcrpy's layout in place.
+
+A vcrpy file is converted in memory at load and left as it is on disk.
+"""
 
 from __future__ import annotations
 

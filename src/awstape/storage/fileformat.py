@@ -26,6 +26,11 @@ from typing import Any
 
 from awstape.model.errors import CorruptCassette
 
+__all__ = [
+    "BODIES_DIR", "EXTERNAL_BODY_LIMIT", "FORMAT_VERSION", "decode_body", "dumps",
+    "encode_body", "lacks_section", "load_document", "loads_document", "write_atomically"
+]
+
 FORMAT_VERSION = 1
 EXTERNAL_BODY_LIMIT = 64 * 1024
 # A leaf element with its text, or any other tag, or text between tags.

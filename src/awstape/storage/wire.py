@@ -31,6 +31,8 @@ from awstape.model.calls import (
     wire_protocol,
 )
 
+__all__ = ["decode_request", "encode_request"]
+
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d$")
 
