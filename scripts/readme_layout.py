@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     readme = ROOT / "README.md"
     text = readme.read_text(encoding="utf-8")
     before, found, rest = text.partition(START)
-    old, ended, after = rest.partition(END)
+    _old, ended, after = rest.partition(END)
     if not (found and ended):
         print(f"README.md: no layout section between {START} and {END}", file=sys.stderr)
         return 1

@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from awstape.redaction import plain_http, rules
 from awstape.redaction import redactor as redaction
-from awstape.redaction import rules
 from awstape.runtime import engine
 from awstape.storage import fileformat, migrate
 
@@ -31,7 +31,8 @@ def request_hook(before_record_request: Any = None) -> Any:
     def hook(request: Any) -> Any:
         if is_botocore_request(request) or request.host in rules.METADATA_HOSTS:
             return None
-        headers, request.uri = _redactor().http_request(dict(request.headers), request.uri)
+        headers, request.uri = plain_http.http_request(_redactor(), dict(request.headers),
+                                                        request.uri)
         for name in list(request.headers):
             if name not in headers:
                 del request.headers[name]
@@ -44,7 +45,7 @@ def response_hook(before_record_response: Any = None) -> Any:
     """A vcrpy ``before_record_response`` that applies the active cassette's redaction."""
 
     def hook(response: dict[str, Any]) -> Any:
-        response = _redactor().http_response(response)
+        response = plain_http.http_response(_redactor(), response)
         return before_record_response(response) if before_record_response else response
 
     return hook

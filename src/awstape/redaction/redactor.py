@@ -20,10 +20,9 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
-from xml.sax.saxutils import escape as xml_escape
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from botocore.model import OperationModel
 
@@ -32,41 +31,14 @@ from awstape.model.errors import LeakRefused
 from awstape.model.shapes import DESCEND, Node, SecretTest, leaves, walk
 from awstape.redaction import fakes, rules, scan
 from awstape.redaction.fakes import FakeBook
+from awstape.redaction.json_secrets import json_secrets, link_json
 from awstape.redaction.rules import Rules
+from awstape.redaction.text import b64, change_text, replace_groups, substitute
 
-__all__ = ["Redactor", "refuse_credentials", "substitute", "without_credential_query"]
+__all__ = ["Redactor", "refuse_credentials", "without_credential_query"]
 
 _TWELVE_DIGITS = re.compile(r"\d{12}")
-# Values shorter than this are replaced only as whole tokens ("value", >value<), never as
-# substrings, so that a short secret cannot rewrite unrelated text.
-_SUBSTRING_MINIMUM = 8
 
-
-def _json_escaped(value: str, ascii_only: bool = True) -> str:
-    return json.dumps(value, ensure_ascii=ascii_only)[1:-1]
-
-
-def _forms(value: str) -> list[str]:
-    """The ways ``value`` can appear in stored text, as whole tokens and (if long) anywhere."""
-    escaped = _json_escaped(value)
-    forms = [f'"{escaped}"', f'"{_json_escaped(value, False)}"',
-             _json_escaped(f'"{escaped}"'),  # a JSON document inside a JSON string
-             f">{xml_escape(value)}<"]
-    if len(value) >= _SUBSTRING_MINIMUM:
-        forms += [value, escaped, xml_escape(value), quote(value, safe=""), quote_plus(value)]
-    return forms
-
-
-def substitute(text: str, pairs: Mapping[str, str]) -> str:
-    """``text`` with every form of each key replaced by the same form of its value."""
-    for old in sorted(pairs, key=len, reverse=True):
-        new = pairs[old]
-        if not old or old == new:
-            continue
-        for old_form, new_form in zip(_forms(old), _forms(new), strict=False):
-            if old_form in text:
-                text = text.replace(old_form, new_form)
-    return text
 
 
 class Redactor:
@@ -108,35 +80,6 @@ class Redactor:
                 out[name] = self.book.fakes.get(value) or self.scrub(value)
         return out
 
-    # -- plain HTTP (vcrpy's part of a cassette) ---------------------------------------------
-
-    def http_request(self, headers: Mapping[str, Any], uri: str) -> tuple[dict[str, Any], str]:
-        """A plain HTTP request's headers and URI without credentials."""
-        return ({k: v for k, v in headers.items() if k.lower() not in rules.CREDENTIAL_HEADERS},
-                self.scrub(without_credential_query(uri)))
-
-    def http_response(self, response: dict[str, Any]) -> dict[str, Any]:
-        """A vcrpy response dict with credentials, secrets and the user's headers replaced."""
-        headers = {}
-        for name, values in (response.get("headers") or {}).items():
-            if name.lower() in rules.CREDENTIAL_HEADERS:
-                continue
-            listed = values if isinstance(values, list) else [values]
-            headers[name] = [self.response_headers({name: str(v)})[name] for v in listed]
-        body = dict(response.get("body") or {})
-        data = body.get("string")
-        if isinstance(data, str):
-            body["string"] = self.scrub(data)
-        elif isinstance(data, bytes):
-            body["string"] = self.scrub_bytes(data)
-        return {**response, "headers": headers, "body": body}
-
-    def http_interaction(self, item: Mapping[str, Any]) -> dict[str, Any]:
-        request = dict(item["request"])
-        request["headers"], request["uri"] = self.http_request(request.get("headers") or {},
-                                                               request.get("uri", ""))
-        return {"request": request, "response": self.http_response(dict(item["response"]))}
-
     # -- replay -------------------------------------------------------------------------------
 
     def link(self, recorded: JSON, live: JSON, model: OperationModel) -> None:
@@ -151,14 +94,14 @@ class Redactor:
                     and isinstance(value, str) and fake != value):
                 self.book.link(fake, value)
                 if node.shape is not None and node.shape.type_name == "blob":
-                    self.book.link(_b64(fake), _b64(value))
-                _link_json(self.book, fake, value)
+                    self.book.link(b64(fake), b64(value))
+                link_json(self.book, fake, value)
 
     def restore(self, body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
         links = self.book.links
         if not links:
             return body, headers
-        return (_change_text(body, lambda text: substitute(text, links)),
+        return (change_text(body, lambda text: substitute(text, links)),
                 {k: links.get(v) or substitute(v, links) for k, v in headers.items()})
 
     # -- the file (record) --------------------------------------------------------------------
@@ -175,7 +118,7 @@ class Redactor:
         """A stored text with known secrets, account ids and the user's regexes replaced."""
         if self.book.fakes:
             text = substitute(text, self.book.fakes)
-        text = _replace_groups(rules.ACCOUNT_IN_TEXT, text, self.book.account)
+        text = replace_groups(rules.ACCOUNT_IN_TEXT, text, self.book.account)
         for real, fake in self.book.accounts.items():
             if real in text:
                 text = re.sub(rf"(?<!\d){real}(?!\d)", fake, text)
@@ -184,7 +127,7 @@ class Redactor:
         return text
 
     def scrub_bytes(self, data: bytes) -> bytes:
-        return _change_text(data, self.scrub)
+        return change_text(data, self.scrub)
 
     def _secret_test(self, model: OperationModel) -> SecretTest:
         return self.rules.secret_test(CallName(model.service_model.service_name, model.name, ""))
@@ -199,7 +142,7 @@ class Redactor:
             if isinstance(value, str):
                 fake = self._secret(value, node.member)
                 if node.shape is not None and node.shape.type_name == "blob":  # base64 on wire
-                    self.book.fakes.setdefault(_b64(value), _b64(fake))
+                    self.book.fakes.setdefault(b64(value), b64(fake))
                 return fake
             if isinstance(value, bytes | bytearray):
                 encoded = base64.b64encode(bytes(value)).decode("ascii")
@@ -225,9 +168,19 @@ class Redactor:
             except ValueError:
                 document = None
             if isinstance(document, dict):
-                inner = {real: self.book.fake(real) for real in _json_secrets(document)}
+                inner = {real: self.book.fake(real) for real in json_secrets(document)}
                 return self.book.fake(value, lambda real, seed: substitute(real, inner))
         return self.book.fake(value)
+
+
+def without_credential_query(url: str) -> str:
+    """A URL or path without the query parameters that carry credentials (presigned URLs)."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if k.lower() not in rules.CREDENTIAL_QUERY]
+    return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
 def refuse_credentials(text: str, where: str) -> None:
@@ -242,79 +195,9 @@ def refuse_credentials(text: str, where: str) -> None:
         )
 
 
-def without_credential_query(url: str) -> str:
-    """A URL or path without the query parameters that carry credentials (presigned URLs)."""
-    parts = urlsplit(url)
-    if not parts.query:
-        return url
-    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-            if k.lower() not in rules.CREDENTIAL_QUERY]
-    return urlunsplit(parts._replace(query=urlencode(kept)))
-
-
-def _change_text(data: bytes, change: Callable[[str], str]) -> bytes:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data  # binary: nothing a text rule could find
-    changed = change(text)
-    return data if changed == text else changed.encode("utf-8")
-
-
 def _shaped_match(match: re.Match[str]) -> str:
     # Seeded by the rule, not by a counter: the same at record and at replay, so a request
     # parameter that a regex rule touched still matches its recording.
     return fakes.shaped(match.group(0), match.re.pattern)
 
 
-def _b64(value: str) -> str:
-    return base64.b64encode(value.encode("utf-8")).decode("ascii")
-
-
-def _replace_groups(pattern: re.Pattern[str], text: str, replace: Any) -> str:
-    """``text`` with each captured group of ``pattern`` passed through ``replace``."""
-    pieces, last = [], 0
-    for match in pattern.finditer(text):
-        for group in range(1, (pattern.groups or 0) + 1):
-            if match.group(group) is not None:
-                pieces += [text[last:match.start(group)], replace(match.group(group))]
-                last = match.end(group)
-    return "".join(pieces) + text[last:] if pieces else text
-
-
-def _json_secrets(document: Any) -> list[str]:
-    """The secret string values of a JSON secret: those under secret-looking keys, or, when no
-    key looks secret, every value but the readable ones (host, port, username...)."""
-    pairs = [(_last_key(path), value) for path, value in _json_paths(document, "")]
-    if any(rules.SECRET_JSON_KEY.search(k) for k, _ in pairs):
-        return [v for k, v in pairs if v and rules.SECRET_JSON_KEY.search(k)]
-    return [v for k, v in pairs if v and k.lower() not in rules.READABLE_JSON_KEYS]
-
-
-def _last_key(path: str) -> str:
-    return re.sub(r"(\[\d+\])+$", "", path).rpartition(".")[2]
-
-
-def _link_json(book: FakeBook, recorded: str, live: str) -> None:
-    """Link the values inside two JSON secrets, key by key."""
-    if not (recorded.lstrip().startswith("{") and live.lstrip().startswith("{")):
-        return
-    try:
-        a, b = json.loads(recorded), json.loads(live)
-    except ValueError:
-        return
-    inner_a, inner_b = dict(_json_paths(a, "")), dict(_json_paths(b, ""))
-    for path in inner_a.keys() & inner_b.keys():
-        if inner_a[path] != inner_b[path]:
-            book.link(inner_a[path], inner_b[path])
-
-
-def _json_paths(node: Any, path: str) -> Iterable[tuple[str, str]]:
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from _json_paths(v, f"{path}.{k}")
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield from _json_paths(v, f"{path}[{i}]")
-    elif isinstance(node, str):
-        yield path, node

@@ -15,6 +15,7 @@ import botocore.parsers
 
 from awstape.model.calls import operation_model, wire_protocol
 from awstape.model.cassette import Cassette
+from awstape.redaction import plain_http
 from awstape.redaction.redactor import Redactor
 from awstape.storage import fileformat, wire
 from awstape.storage.documents import interaction_from_document, stored_interaction, to_document
@@ -38,7 +39,7 @@ def from_vcrpy(document: dict[str, Any], path: Path, redactor: Redactor) -> Cass
                                       request.get("headers") or {}, request.get("body"))
         model = operation_model(decoded[0].service, decoded[0].operation) if decoded else None
         if decoded is None or model is None:
-            http.append(redactor.http_interaction(item))
+            http.append(plain_http.http_interaction(redactor, item))
             continue
         name, params = decoded
         regions.add(name.region)
