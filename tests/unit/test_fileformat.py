@@ -16,6 +16,7 @@ from awstape.storage.fileformat import (
     encode_body,
     load_document,
     write_atomically,
+    write_external,
 )
 
 XML = b'<R xmlns="x"><A>1</A><B></B><C>a &amp; b</C></R>'
@@ -34,7 +35,7 @@ XML = b'<R xmlns="x"><A>1</A><B></B><C>a &amp; b</C></R>'
     ],
 )
 def test_bodies_round_trip(body: bytes, content_type: str, form: str | None) -> None:
-    stored = encode_body(body, content_type, None)
+    stored = encode_body(body, content_type)
     assert (next(iter(stored)) if stored else None) == form
     decoded = decode_body(stored, None)
     if form == "json":
@@ -44,12 +45,14 @@ def test_bodies_round_trip(body: bytes, content_type: str, form: str | None) -> 
 
 
 def test_xml_is_one_element_per_line() -> None:
-    assert encode_body(XML, "text/xml", None)["xml"][:3] == ['<R xmlns="x">', "<A>1</A>", "<B></B>"]
+    assert encode_body(XML, "text/xml")["xml"][:3] == ['<R xmlns="x">', "<A>1</A>", "<B></B>"]
 
 
 def test_big_bodies_live_beside_the_cassette_verified(tmp_path: Path) -> None:
     data = b"\x01" * (EXTERNAL_BODY_LIMIT + 1)
-    stored = encode_body(data, "application/octet-stream", tmp_path)
+    external: dict[str, bytes] = {}
+    stored = encode_body(data, "application/octet-stream", external)
+    write_external(tmp_path, external)
     assert set(stored) == {"sha256", "size"}
     assert decode_body(stored, tmp_path) == data
     (tmp_path / stored["sha256"]).write_bytes(b"tampered")

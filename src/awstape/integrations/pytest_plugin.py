@@ -197,6 +197,7 @@ def awstape(request: pytest.FixtureRequest, vcr: Any) -> Iterator[Use | None]:
         yield use
         passed = request.node.stash.get(_passed, False)
         session.persister.discard_saves = not passed
+        session.persister.redactor = use.tape.redactor
         use.finish(passed)
         if staging:
             session.manifest.staged.append(StagedCassette(

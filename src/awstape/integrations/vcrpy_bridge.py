@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from awstape.redaction import plain_http, rules
-from awstape.redaction import redactor as redaction
+from awstape.redaction.redactor import Redactor, refuse_credentials
 from awstape.runtime import engine
-from awstape.storage import fileformat, migrate
+from awstape.storage import documents, fileformat, migrate
 
 __all__ = ["SharedFilePersister", "is_botocore_request", "request_hook", "response_hook"]
 
@@ -51,9 +51,9 @@ def response_hook(before_record_response: Any = None) -> Any:
     return hook
 
 
-def _redactor() -> redaction.Redactor:
+def _redactor() -> Redactor:
     tape = engine.active()
-    return tape.redactor if tape is not None else redaction.Redactor()
+    return tape.redactor if tape is not None else Redactor()
 
 
 class SharedFilePersister:
@@ -65,11 +65,12 @@ class SharedFilePersister:
         self.discard_saves = False
         # Cassette paths whose new recording goes elsewhere (a re-record's staging area).
         self.redirects: dict[str, str] = {}
+        # The redaction of the test just finished: its save sweeps for every secret it learned.
+        self.redactor: Redactor | None = None
 
     def load_cassette(self, cassette_path: str, serializer: Any) -> tuple[list[Any], list[Any]]:
         from vcr.persisters.filesystem import CassetteNotFoundError
         from vcr.request import Request
-        from vcr.serializers import compat
 
         path = Path(cassette_path)
         # awstape has parsed its own layout already; a file without vcrpy's section is not
@@ -78,23 +79,21 @@ class SharedFilePersister:
             raise CassetteNotFoundError()
         document = fileformat.load_document(path)
         if migrate.is_vcrpy_document(document):  # not yet migrated: its plain HTTP only
-            document = migrate.from_vcrpy(document, path, redaction.Redactor()).extra
+            document = migrate.from_vcrpy(document, path, Redactor()).extra
         http = document.get("http") or []
         if not http:
             raise CassetteNotFoundError()
-        requests = [Request._from_dict(i["request"]) for i in http]
-        responses = [compat.convert_to_bytes(i["response"]) for i in http]
-        return requests, responses
+        exchanges = [documents.http_from_document(item) for item in http]
+        return ([Request._from_dict(request) for request, _ in exchanges],
+                [response for _, response in exchanges])
 
     def save_cassette(self, cassette_path: str, cassette_dict: dict[str, Any],
                       serializer: Any) -> None:
-        from vcr.serializers import compat
-
         if self.discard_saves:
             return
         path = Path(self.redirects.get(cassette_path, cassette_path))
         kept = [
-            {"request": request._to_dict(), "response": compat.convert_to_unicode(response)}
+            documents.http_to_document(request._to_dict(), response)
             for request, response in zip(
                 cassette_dict["requests"], cassette_dict["responses"], strict=True
             )
@@ -108,7 +107,10 @@ class SharedFilePersister:
             document = {"awstape": fileformat.FORMAT_VERSION, "recorded": {}, "interactions": []}
         document["http"] = kept
         text = fileformat.dumps(document)
-        redaction.refuse_credentials(text, str(path))  # a credential no rule removed
+        if self.redactor is not None:  # swept for every secret the test learned, then scanned
+            text = self.redactor.seal(text, str(path))
+        else:
+            refuse_credentials(text, str(path))  # a credential no rule removed
         fileformat.write_atomically(path, text)
 
 

@@ -18,7 +18,6 @@ Request headers (``Authorization``, ``X-Amz-Security-Token``...) are never store
 from __future__ import annotations
 
 import base64
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -31,9 +30,9 @@ from awstape.model.errors import LeakRefused
 from awstape.model.shapes import DESCEND, Node, SecretTest, leaves, walk
 from awstape.redaction import fakes, rules, scan
 from awstape.redaction.fakes import FakeBook
-from awstape.redaction.json_secrets import json_secrets, link_json
+from awstape.redaction.json_secrets import fake_json, link_json, parsed_json_secret
 from awstape.redaction.rules import Rules
-from awstape.redaction.text import b64, change_text, replace_groups, substitute
+from awstape.redaction.text import b64, change_bytes, md5_b64, replace_groups, substitute
 
 __all__ = ["Redactor", "refuse_credentials", "without_credential_query"]
 
@@ -93,6 +92,8 @@ class Redactor:
             if (node.secret and node.role != "key" and isinstance(fake, str)
                     and isinstance(value, str) and fake != value):
                 self.book.link(fake, value)
+                if node.member in rules.MD5_SENT_BESIDE:
+                    self.book.link(md5_b64(fake), md5_b64(value))
                 if node.shape is not None and node.shape.type_name == "blob":
                     self.book.link(b64(fake), b64(value))
                 link_json(self.book, fake, value)
@@ -101,7 +102,7 @@ class Redactor:
         links = self.book.links
         if not links:
             return body, headers
-        return (change_text(body, lambda text: substitute(text, links)),
+        return (change_bytes(body, lambda text: substitute(text, links), links),
                 {k: links.get(v) or substitute(v, links) for k, v in headers.items()})
 
     # -- the file (record) --------------------------------------------------------------------
@@ -111,6 +112,13 @@ class Redactor:
         text = self.scrub(text)
         refuse_credentials(text, where)
         return text
+
+    def seal_body(self, data: bytes, where: str) -> bytes:
+        """A body as it will be stored, swept for every secret learned by now (the call that
+        sent it may have come before the one that revealed them); refused like a cassette."""
+        data = self.scrub_bytes(data)
+        refuse_credentials(data.decode("utf-8", errors="replace"), where)
+        return data
 
     # -- the rules applied ----------------------------------------------------------------------
 
@@ -127,7 +135,7 @@ class Redactor:
         return text
 
     def scrub_bytes(self, data: bytes) -> bytes:
-        return change_text(data, self.scrub)
+        return change_bytes(data, self.scrub, self.book.fakes)
 
     def _secret_test(self, model: OperationModel) -> SecretTest:
         return self.rules.secret_test(CallName(model.service_model.service_name, model.name, ""))
@@ -136,11 +144,16 @@ class Redactor:
         """One position of a request or response: secrets faked, the rest scrubbed."""
         if node.role == "key":
             return self._secret(value, node.member) if node.secret and value else DESCEND
+        if _is_binary_blob(value, node) and not node.secret:  # canonical form of short bytes
+            data = base64.b64decode(value["base64"])
+            return {"base64": base64.b64encode(self.scrub_bytes(data)).decode("ascii")}
         if isinstance(value, Mapping | list | tuple):
             return DESCEND
         if node.secret:
             if isinstance(value, str):
                 fake = self._secret(value, node.member)
+                if node.member in rules.MD5_SENT_BESIDE:  # botocore adds its MD5 to the call
+                    self.book.fakes.setdefault(md5_b64(value), md5_b64(fake))
                 if node.shape is not None and node.shape.type_name == "blob":  # base64 on wire
                     self.book.fakes.setdefault(b64(value), b64(fake))
                 return fake
@@ -162,14 +175,9 @@ class Redactor:
             return self.book.fake(value, fakes.credential)
         if name in rules.BASIC_TOKEN_MEMBERS:
             return self.book.fake(value, fakes.basic_auth_token)
-        if value.lstrip().startswith("{"):
-            try:
-                document = json.loads(value)
-            except ValueError:
-                document = None
-            if isinstance(document, dict):
-                inner = {real: self.book.fake(real) for real in json_secrets(document)}
-                return self.book.fake(value, lambda real, seed: substitute(real, inner))
+        document = parsed_json_secret(value)
+        if document is not None:
+            return self.book.fake(value, lambda real, seed: fake_json(document, self.book))
         return self.book.fake(value)
 
 
@@ -193,6 +201,11 @@ def refuse_credentials(text: str, where: str) -> None:
             f"redaction rule removed:\n{listed}\n  Nothing was written. Add a rule for "
             "them in [tool.awstape] redact (see `awstape rules`), then record again."
         )
+
+
+def _is_binary_blob(value: Any, node: Node) -> bool:
+    return (isinstance(value, Mapping) and set(value) == {"base64"} and node.shape is not None
+            and node.shape.type_name == "blob")
 
 
 def _shaped_match(match: re.Match[str]) -> str:

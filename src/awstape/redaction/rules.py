@@ -30,9 +30,9 @@ from awstape.model.shapes import Node, SecretTest, model_sensitive
 
 __all__ = [
     "ACCOUNT_IN_TEXT", "ACCOUNT_MEMBERS", "BASIC_TOKEN_MEMBERS", "CREDENTIAL_HEADERS",
-    "CREDENTIAL_MEMBERS", "CREDENTIAL_QUERY", "METADATA_HOSTS", "MISSED_SECRET_MEMBERS",
-    "READABLE_JSON_KEYS", "SECRET_JSON_KEY", "PathRule", "RegexRule", "Rules", "load",
-    "plain_by_sibling"
+    "CREDENTIAL_MEMBERS", "CREDENTIAL_QUERY", "MD5_SENT_BESIDE", "METADATA_HOSTS",
+    "MISSED_SECRET_MEMBERS", "READABLE_JSON_KEYS", "SECRET_JSON_KEY", "PathRule", "RegexRule",
+    "Rules", "load", "plain_by_sibling"
 ]
 
 # Secret members the service models do not flag ``sensitive``, found by reading every model
@@ -62,6 +62,10 @@ def plain_by_sibling(structure: Mapping[str, Any], member: str) -> bool:
     sibling = PLAIN_WHEN_SIBLING.get(member)
     return sibling is not None and structure.get(sibling[0]) in sibling[1]
 
+
+# Secret members whose MD5 botocore computes and sends beside them (S3's SSE-C key MD5, which
+# S3 echoes back): the MD5 is faked with the key.
+MD5_SENT_BESIDE = frozenset({"SSECustomerKey", "CopySourceSSECustomerKey"})
 
 # Members that hold an account id when their value is twelve digits.
 ACCOUNT_MEMBERS = frozenset({

@@ -4,18 +4,25 @@ every one of them at once."""
 from __future__ import annotations
 
 import base64
+import gzip
+import hashlib
 import json
 import re
+import zlib
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus
 from xml.sax.saxutils import escape as xml_escape
 
-__all__ = ["b64", "change_text", "replace_groups", "substitute"]
+__all__ = ["b64", "change_bytes", "md5_b64", "replace_groups", "substitute"]
 
-# Values shorter than this are replaced only as whole tokens ("value", >value<), never as
-# substrings, so that a short secret cannot rewrite unrelated text.
+# Values shorter than this are replaced only as tokens (between non-alphanumerics: "value",
+# >value<, password=value&), never inside a longer word, so that a short secret cannot rewrite
+# unrelated text; values shorter than _TOKEN_MINIMUM only as whole JSON or XML values.
 _SUBSTRING_MINIMUM = 8
+_TOKEN_MINIMUM = 4
+# A gzip stream inside a body is opened to look for secrets, up to this size unpacked.
+_GZIP_LIMIT = 64 * 1024 * 1024
 
 
 def _json_escaped(value: str, ascii_only: bool = True) -> str:
@@ -42,16 +49,43 @@ def substitute(text: str, pairs: Mapping[str, str]) -> str:
         for old_form, new_form in zip(forms(old), forms(new), strict=False):
             if old_form in text:
                 text = text.replace(old_form, new_form)
+        if _TOKEN_MINIMUM <= len(old) < _SUBSTRING_MINIMUM and old in text:
+            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(old)}(?![A-Za-z0-9])",
+                          new.replace("\\", "\\\\"), text)  # the fake, taken literally
     return text
 
 
-def change_text(data: bytes, change: Callable[[str], str]) -> bytes:
+def change_bytes(data: bytes, change: Callable[[str], str], pairs: Mapping[str, str]) -> bytes:
+    """``data`` with ``change`` applied to it as text; a gzip stream is opened and changed
+    inside; other binary data gets only the ``pairs`` (long values) replaced, byte for byte."""
+    if data[:2] == b"\x1f\x8b":
+        inner = _gunzip(data)
+        if inner is not None:
+            unpacked = change_bytes(inner, change, pairs)
+            return data if unpacked == inner else gzip.compress(unpacked, mtime=0)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return data  # binary: nothing a text rule could find
+        for old in sorted(pairs, key=len, reverse=True):
+            if len(old) >= _SUBSTRING_MINIMUM:
+                data = data.replace(old.encode("utf-8"), pairs[old].encode("utf-8"))
+        return data
     changed = change(text)
     return data if changed == text else changed.encode("utf-8")
+
+
+def _gunzip(data: bytes) -> bytes | None:
+    opener = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        inner = opener.decompress(data, _GZIP_LIMIT)
+    except zlib.error:
+        return None
+    return inner if opener.eof else None  # too large, or cut short: left as it is
+
+
+def md5_b64(value: str) -> str:
+    """What S3 sends beside a customer key (``SSECustomerKeyMD5``): derived from a secret."""
+    return base64.b64encode(hashlib.md5(value.encode("utf-8")).digest()).decode("ascii")
 
 
 def b64(value: str) -> str:

@@ -1,8 +1,9 @@
 """The hooks into botocore: answer calls from a cassette, or let them through and record them.
 
 awstape works at botocore's own event layer, not at the HTTP socket:
-- ``before-parameter-build`` keeps the caller's parameters (before idempotency tokens are
-  filled in and before serialization), which is what calls are matched on;
+- ``provide-client-params`` keeps the parameters exactly as the caller gave them, before
+  botocore's own handlers add idempotency tokens or values derived from secrets (S3's
+  ``SSECustomerKeyMD5``), which is what calls are matched on;
 - ``choose-signer`` turns signing off in pure replay, so no credentials are ever needed;
 - ``before-send`` answers the call from the cassette (botocore still parses the response,
   so the test sees exactly what AWS returned), or raises a miss that botocore does not retry;
@@ -36,7 +37,7 @@ from awstape.model.calls import CallName, canonical_params
 from awstape.model.cassette import Cassette, Interaction
 from awstape.model.errors import CassetteMiss
 from awstape.redaction.redactor import Redactor
-from awstape.storage import cassettes, fileformat
+from awstape.storage import cassettes, checksums, fileformat
 from awstape.storage.documents import stored_interaction
 
 __all__ = ["Tape", "active", "install", "playing"]
@@ -115,13 +116,14 @@ class Tape:
             body = data
         self.cassette.record(stored_interaction(
             self.redactor, name, params, model, request.method, request.url,
-            int(response_dict["status_code"]), response_dict["headers"], body, parsed_response,
-            cassettes.bodies_dir(self.cassette)))
+            int(response_dict["status_code"]), response_dict["headers"], body, parsed_response))
         self.recorded += 1
 
     def _response(self, interaction: Interaction, request: AWSPreparedRequest) -> AWSResponse:
-        data = fileformat.decode_body(interaction.body, cassettes.bodies_dir(self.cassette))
-        data, headers = self.redactor.restore(data, dict(interaction.headers))
+        stored = fileformat.decode_body(interaction.body, cassettes.bodies_dir(self.cassette))
+        data, headers = self.redactor.restore(stored, dict(interaction.headers))
+        if data != stored:  # a linked value put back: its checksums follow
+            headers = checksums.refreshed(headers, data)
         headers["content-length"] = str(len(data))
         return AWSResponse(request.url, interaction.status, headers, _RecordedBody(data))
 
@@ -188,7 +190,7 @@ def _response_received(**kwargs: Any) -> None:
 
 
 _HANDLERS: list[tuple[str, Callable[..., Any]]] = [
-    ("before-parameter-build", _keep_params),
+    ("provide-client-params", _keep_params),
     ("choose-signer", _choose_signer),
     ("before-sign", _before_sign),
     ("before-send", _before_send),

@@ -48,9 +48,11 @@ class Target:
     def provenance(self) -> dict[str, str]:
         out: dict[str, str] = {"against": self.against}
         if self.against == "endpoint" and self.endpoint_url:
-            # A local endpoint's port changes on every run: not worth a line in each diff.
+            # Never credentials in the URL; and a local endpoint's port changes on every run:
+            # not worth a line in each diff.
+            url = re.sub(r"^(\w+://)[^/@]*@", r"\1", self.endpoint_url)
             out["endpoint"] = re.sub(r"^(\w+://(?:127\.0\.0\.1|localhost|\[::1\])):\d+", r"\1",
-                                     self.endpoint_url)
+                                     url)
         if self.moto_version:
             out["moto"] = self.moto_version
         return out
@@ -100,7 +102,7 @@ class Use:
                 "awstape": metadata.version("awstape"),
                 **{k: v for k, v in cassette.provenance.items() if k == "seed"},
             }
-            cassettes.save(cassette, tape.redactor.seal)
+            cassettes.save(cassette, tape.redactor)
         unplayed = cassette.unplayed() if tape.replay else []
         if passed and unplayed and not self.allow_unused:
             listed = "\n".join(

@@ -6,15 +6,14 @@ A vcrpy file is converted in memory at load and left as it is on disk.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from awstape.model.cassette import Cassette
+from awstape.model.cassette import Cassette, Interaction
 from awstape.model.errors import CorruptCassette
 from awstape.redaction.redactor import Redactor
 from awstape.redaction.rules import Rules
-from awstape.storage import fileformat
+from awstape.storage import checksums, fileformat
 from awstape.storage.documents import interaction_from_document, to_document
 from awstape.storage.migrate import from_vcrpy, is_vcrpy_document
 
@@ -26,12 +25,41 @@ def bodies_dir(cassette: Cassette) -> Path:
     return cassette.path.parent / fileformat.BODIES_DIR
 
 
-def save(cassette: Cassette, seal: Callable[[str, str], str] | None = None) -> None:
-    """Write the file; ``seal`` gets the text and the path, and may change or refuse it."""
-    text = fileformat.dumps(to_document(cassette))
-    if seal is not None:
-        text = seal(text, str(cassette.path))
+class Sealer(Protocol):
+    """What a cassette goes through before it is written (the cassette's ``Redactor``)."""
+
+    def seal(self, text: str, where: str) -> str: ...
+
+    def seal_body(self, data: bytes, where: str) -> bytes: ...
+
+
+def save(cassette: Cassette, sealer: Sealer | None = None) -> None:
+    """Write the file and its large bodies. Every body and then the whole text go through
+    ``sealer`` first, which may change them or refuse them: nothing is written until all of
+    it has passed."""
+    where = str(cassette.path)
+    external: dict[str, bytes] = {}
+    responses = [_stored_response(i, number, where, sealer, external)
+                 for number, i in enumerate(cassette.interactions, start=1)]
+    text = fileformat.dumps(to_document(cassette, responses))
+    if sealer is not None:
+        text = sealer.seal(text, where)
+    fileformat.write_external(bodies_dir(cassette), external)
     fileformat.write_atomically(cassette.path, text)
+
+
+def _stored_response(interaction: Interaction, number: int, where: str, sealer: Sealer | None,
+                     external: dict[str, bytes]) -> tuple[dict[str, str], dict[str, Any]]:
+    """The headers and body to write for one interaction."""
+    headers, body = interaction.headers, interaction.body
+    if "sha256" in body:  # already in the bodies folder, sealed when it was saved
+        return headers, body
+    data = fileformat.decode_body(body, None)
+    if sealer is not None:
+        sealed = sealer.seal_body(data, f"{where} (body of call #{number}, {interaction.name})")
+        if sealed != data:
+            headers, data = checksums.refreshed(headers, sealed), sealed
+    return headers, fileformat.encode_body(data, headers.get("content-type", ""), external)
 
 
 def load(path: Path, rules: Rules | None = None) -> Cassette:
@@ -71,5 +99,5 @@ def migrate_file(path: Path, redactor: Redactor, write: bool = True) -> Cassette
         return None
     cassette = from_vcrpy(document, path, redactor)
     if write:
-        save(cassette, redactor.seal)
+        save(cassette, redactor)
     return cassette

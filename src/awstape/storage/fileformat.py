@@ -39,18 +39,21 @@ _XML_PIECE = re.compile(r"<[^/!?<>][^<>]*>[^<]*</[^<>]*>|<[^<>]*>|[^<]+")
 # string, so exponents get a ".0" that both JSON and YAML read as the same float.
 _BARE_EXPONENT = re.compile(r'^(\s*(?:"(?:[^"\\]|\\.)*": )?-?\d+)(e[-+]?\d+,?)$', re.MULTILINE)
 BODIES_DIR = "_bodies"
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
-def encode_body(data: bytes, content_type: str, bodies_dir: Path | None) -> dict[str, Any]:
-    """The stored form of a body; ``decode_body`` gives ``data`` back (up to JSON spacing)."""
+def encode_body(data: bytes, content_type: str,
+                external: dict[str, bytes] | None = None) -> dict[str, Any]:
+    """The stored form of a body; ``decode_body`` gives ``data`` back (up to JSON spacing).
+
+    With ``external``, a body over ``EXTERNAL_BODY_LIMIT`` is put there by its sha256, for the
+    caller to write into the bodies folder once the whole cassette may be written.
+    """
     if not data:
         return {}
-    if len(data) > EXTERNAL_BODY_LIMIT and bodies_dir is not None:
+    if len(data) > EXTERNAL_BODY_LIMIT and external is not None:
         digest = hashlib.sha256(data).hexdigest()
-        bodies_dir.mkdir(parents=True, exist_ok=True)
-        target = bodies_dir / digest
-        if not target.exists():
-            write_atomically(target, data)
+        external[digest] = data
         return {"sha256": digest, "size": len(data)}
     try:
         text = data.decode("utf-8")
@@ -90,7 +93,18 @@ def decode_body(stored: dict[str, Any], bodies_dir: Path | None) -> bytes:
     raise CorruptCassette(f"unknown body form with keys {sorted(stored)}")
 
 
-def _read_external(digest: str, bodies_dir: Path | None) -> bytes:
+def write_external(bodies_dir: Path, external: dict[str, bytes]) -> None:
+    """Write the bodies ``encode_body`` put aside, each once (content-addressed)."""
+    for digest, data in external.items():
+        target = bodies_dir / digest
+        if not target.is_file():
+            write_atomically(target, data)
+
+
+def _read_external(digest: Any, bodies_dir: Path | None) -> bytes:
+    if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
+        raise CorruptCassette(f"a body reference {str(digest)[:80]!r} is not a sha256 digest: "
+                              "bodies are kept only by digest, inside the _bodies folder")
     if bodies_dir is None:
         raise CorruptCassette(f"body {digest} is stored outside the cassette, but no folder given")
     path = bodies_dir / digest

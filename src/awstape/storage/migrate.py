@@ -55,8 +55,7 @@ def from_vcrpy(document: dict[str, Any], path: Path, redactor: Redactor) -> Cass
                                   model.output_shape)
         interactions.append(stored_interaction(
             redactor, name, params, model, request.get("method", "POST"),
-            request.get("uri", ""), status, headers, body, parsed,
-            path.parent / fileformat.BODIES_DIR))
+            request.get("uri", ""), status, headers, body, parsed))
     provenance = {
         "at": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
         "against": "migrated from vcrpy",
