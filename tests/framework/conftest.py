@@ -46,6 +46,7 @@ class Project:
         return json.loads(self.cassette(module, test).read_text())
 
     def save(self, module: str, test: str, document: dict) -> None:
+        self.cassette(module, test).parent.mkdir(parents=True, exist_ok=True)
         self.cassette(module, test).write_text(json.dumps(document, indent=2))
 
     def pytest(self, *args: str, offline: bool = False, env: dict[str, str] | None = None,

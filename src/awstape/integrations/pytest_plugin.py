@@ -38,6 +38,9 @@ class _Session:
     persister: vcrpy_bridge.SharedFilePersister = field(
         default_factory=vcrpy_bridge.SharedFilePersister)
     standin: standin.StandIn | None = None
+    # The AWS variables as the session found them, kept while a replay-only session runs
+    # isolated: a test that records after all gets them back.
+    real_environment: dict[str, str] | None = None
     manifest: Manifest = field(default_factory=lambda: Manifest("", [], []))
     cleanup: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
@@ -82,11 +85,17 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConfigError as error:
         raise pytest.UsageError(str(error)) from None
     session.manifest.root = str(config.rootpath)
+    region = os.environ.get("AWS_DEFAULT_REGION") or environment.DEFAULT_REGION
     if config.getoption("--aws-standin"):
         server = session.standin = session.cleanup.enter_context(standin.running())
-        region = os.environ.get("AWS_DEFAULT_REGION") or environment.DEFAULT_REGION
         session.cleanup.enter_context(
             environment.variables(environment.isolated(region, server.endpoint_url)))
+    elif config.getoption("--record-mode") in (None, "none") \
+            and not config.getoption("--disable-recording"):
+        # A session that replays: isolated from before collection, so that module-level
+        # clients never read the developer's files nor ask the instance metadata service.
+        session.real_environment = environment.current()
+        session.cleanup.enter_context(environment.variables(environment.isolated(region)))
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -191,10 +200,13 @@ def awstape(request: pytest.FixtureRequest, vcr: Any) -> Iterator[Use | None]:
         target=target,
         redactor=Redactor(session.rules),
         previous=committed,
+        recording_environment=session.real_environment,
     ) as use:
         if use.cassette.provenance.get("against") == "standin":  # recorded there: again there
             use.tape.rerecord_hint = _rerecord_command(request, on_standin=True)
-        yield use
+        with (vcrpy_bridge.refusals_reported(use.guard) if use.guard is not None
+              else contextlib.nullcontext()):
+            yield use
         passed = request.node.stash.get(_passed, False)
         session.persister.discard_saves = not passed
         session.persister.redactor = use.tape.redactor

@@ -7,15 +7,21 @@ alone, so AWS traffic is never written twice, nor unredacted.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from awstape.redaction import plain_http, rules
 from awstape.redaction.redactor import Redactor, refuse_credentials
 from awstape.runtime import engine
+from awstape.runtime.network import Guard
 from awstape.storage import documents, fileformat, migrate
 
-__all__ = ["SharedFilePersister", "is_botocore_request", "request_hook", "response_hook"]
+__all__ = [
+    "SharedFilePersister", "is_botocore_request", "refusals_reported", "request_hook",
+    "response_hook",
+]
 
 
 def is_botocore_request(request: Any) -> bool:
@@ -49,6 +55,27 @@ def response_hook(before_record_response: Any = None) -> Any:
         return before_record_response(response) if before_record_response else response
 
     return hook
+
+
+@contextlib.contextmanager
+def refusals_reported(guard: Guard) -> Iterator[None]:
+    """Count each plain HTTP request that vcrpy refuses in replay as a way out the guard saw,
+    so that a test which swallows vcrpy's error still fails."""
+    from vcr.errors import CannotOverwriteExistingCassetteException as Refused
+
+    original = Refused.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        request = kwargs.get("failed_request")
+        guard.attempts.append(f"plain HTTP request {getattr(request, 'method', '')} "
+                              f"{getattr(request, 'uri', '')} (the cassette holds no recording)")
+
+    Refused.__init__ = init
+    try:
+        yield
+    finally:
+        Refused.__init__ = original
 
 
 def _redactor() -> Redactor:

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 
 __all__ = [
     "AWS_VARIABLES", "DEFAULT_REGION", "DUMMY_ACCESS_KEY_ID", "DUMMY_SECRET_ACCESS_KEY",
-    "is_aws_endpoint", "isolated", "variables"
+    "current", "is_aws_endpoint", "isolated", "variables"
 ]
 
 # Every variable through which botocore could find a real identity, profile or endpoint.
@@ -61,6 +61,11 @@ def variables(values: Mapping[str, str], clear: tuple[str, ...] = AWS_VARIABLES)
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def current() -> dict[str, str]:
+    """The AWS variables set now."""
+    return {name: os.environ[name] for name in AWS_VARIABLES if name in os.environ}
 
 
 def is_aws_endpoint(url: str) -> bool:

@@ -7,72 +7,84 @@ even when the code under test swallows the error.
 
 from __future__ import annotations
 
+import _socket
 import contextlib
 import ipaddress
+import json
+import os
 import re
 import socket
+import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from awstape.model.errors import NetworkBlocked
 
-__all__ = ["Guard", "blocked"]
+__all__ = ["Guard", "blocked", "guard_this_process"]
 
-_real_connect = socket.socket.connect
-_real_connect_ex = socket.socket.connect_ex
-_real_getaddrinfo = socket.getaddrinfo
-_real_gethostbyname = socket.gethostbyname
-_real_gethostbyname_ex = socket.gethostbyname_ex
+# Every Python-level way to the network: socket methods that take an address, and every name
+# service function, in ``socket`` and in the C module ``_socket`` beneath it.
+_SOCKET_METHODS = ("connect", "connect_ex", "sendto", "sendmsg")
+_DNS_FUNCTIONS = ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr",
+                  "getnameinfo")
+_REPORT = "AWSTAPE_GUARD_REPORT"  # where guarded child processes write their attempts
+_ALLOWED = "AWSTAPE_ALLOWED_HOSTS"
 
 
 @dataclass
 class Guard:
     allowed_hosts: Sequence[str] = ()
     attempts: list[str] = field(default_factory=list)
+    report: Path | None = None  # where the Python processes started meanwhile write theirs
     _resolved: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def allows(self, host: str) -> bool:
-        return host in self._resolved or any(re.match(p, host) for p in self.allowed_hosts)
+        # Anchored: "localhost" allows localhost, never localhost.evil.example.
+        return host in self._resolved or any(re.fullmatch(p, host)
+                                             for p in self.allowed_hosts)
 
     def refuse(self, host: str, port: Any, what: str) -> NetworkBlocked:
         where = f"{host}:{port}" if port not in (None, "", 0) else host
+        attempt = f"{what} {where}"
         with self._lock:
-            self.attempts.append(f"{what} {where}")
+            self.attempts.append(attempt)
+        report = os.environ.get(_REPORT)
+        if report:  # a child process, or a forked one: its parent reads this at the end
+            with contextlib.suppress(OSError), open(report, "a", encoding="utf-8") as f:
+                f.write(attempt + "\n")
         return NetworkBlocked(
             f"awstape: network access to {where} ({what}) blocked during replay: the cassette "
             "does not answer it. Record the test again if it now needs this host, or allow a "
             "local service with --allowed-hosts or vcr_config={'allowed_hosts': [...]}."
         )
 
-    def getaddrinfo(self, host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+    def all_attempts(self) -> list[str]:
+        """What this process and the processes it started tried, each once."""
+        found = list(dict.fromkeys(self.attempts))
+        if self.report is not None and self.report.is_file():
+            found += [line for line in self.report.read_text("utf-8").splitlines()
+                      if line and line not in found]
+        return found
+
+    def check_name(self, host: Any, port: Any = None) -> None:
         name = host.decode() if isinstance(host, bytes) else host
-        if name and not _is_ip(name) and not self.allows(name):
+        if isinstance(name, str) and name and not _is_ip(name) and not self.allows(name):
             raise self.refuse(name, port, "DNS lookup of")
-        results = _real_getaddrinfo(host, port, *args, **kwargs)
-        if name and self.allows(name):
-            with self._lock:
-                self._resolved.update(str(r[4][0]) for r in results)
-        return results
 
-    def gethostbyname(self, host: str) -> str:
-        if not _is_ip(host) and not self.allows(host):
-            raise self.refuse(host, None, "DNS lookup of")
-        return _real_gethostbyname(host)
-
-    def gethostbyname_ex(self, host: str) -> Any:
-        if not _is_ip(host) and not self.allows(host):
-            raise self.refuse(host, None, "DNS lookup of")
-        return _real_gethostbyname_ex(host)
-
-    def check_connect(self, sock: socket.socket, address: Any) -> None:
-        if sock.family not in (socket.AF_INET, socket.AF_INET6):
+    def check_address(self, family: int, address: Any, what: str = "connection to") -> None:
+        if family not in (socket.AF_INET, socket.AF_INET6) or not isinstance(address, tuple):
             return  # unix sockets and socketpairs stay on this machine
-        host, port = str(address[0]), address[1]
+        host = str(address[0])
         if not self.allows(host):
-            raise self.refuse(host, port, "connection to")
+            raise self.refuse(host, address[1], what)
+
+    def remember(self, results: Any) -> None:
+        with self._lock:
+            self._resolved.update(str(r[4][0]) for r in results)
 
 
 def _is_ip(host: str) -> bool:
@@ -83,29 +95,127 @@ def _is_ip(host: str) -> bool:
     return True
 
 
+def _guarded_methods(guard: Guard, real: dict[str, Any]) -> dict[str, Any]:
+    def connect(sock: Any, address: Any) -> Any:
+        guard.check_address(sock.family, address)
+        return real["connect"](sock, address)
+
+    def connect_ex(sock: Any, address: Any) -> Any:
+        guard.check_address(sock.family, address)
+        return real["connect_ex"](sock, address)
+
+    def sendto(sock: Any, data: Any, *args: Any) -> Any:  # (data, address), (data, flags, address)
+        guard.check_address(sock.family, args[-1] if args else None, "datagram to")
+        return real["sendto"](sock, data, *args)
+
+    def sendmsg(sock: Any, buffers: Any, *args: Any) -> Any:
+        guard.check_address(sock.family, args[2] if len(args) > 2 else None, "message to")
+        return real["sendmsg"](sock, buffers, *args)
+
+    return {"connect": connect, "connect_ex": connect_ex, "sendto": sendto, "sendmsg": sendmsg}
+
+
+def _guarded_dns(guard: Guard, real: dict[str, Any]) -> dict[str, Any]:
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        guard.check_name(host, port)
+        results = real["getaddrinfo"](host, port, *args, **kwargs)
+        if host and guard.allows(host.decode() if isinstance(host, bytes) else str(host)):
+            guard.remember(results)
+        return results
+
+    def by_name(function: str) -> Any:
+        def lookup(host: Any, *args: Any) -> Any:
+            guard.check_name(host)
+            return real[function](host, *args)
+        return lookup
+
+    def gethostbyaddr(address: Any) -> Any:
+        if not guard.allows(str(address)):  # a reverse lookup asks the resolver too
+            raise guard.refuse(str(address), None, "reverse DNS lookup of")
+        return real["gethostbyaddr"](address)
+
+    def getnameinfo(sockaddr: Any, flags: int) -> Any:
+        host = str(sockaddr[0]) if isinstance(sockaddr, tuple) and sockaddr else ""
+        if not guard.allows(host):
+            raise guard.refuse(host, None, "name lookup of")
+        return real["getnameinfo"](sockaddr, flags)
+
+    return {"getaddrinfo": getaddrinfo, "gethostbyname": by_name("gethostbyname"),
+            "gethostbyname_ex": by_name("gethostbyname_ex"), "gethostbyaddr": gethostbyaddr,
+            "getnameinfo": getnameinfo}
+
+
 @contextlib.contextmanager
 def blocked(allowed_hosts: Sequence[str] = ()) -> Iterator[Guard]:
-    """Block the network for the block's duration; the guard lists what was attempted."""
+    """Block the network for the block's duration; the guard lists what was attempted,
+    in this process and in the Python processes it starts meanwhile."""
     guard = Guard(tuple(allowed_hosts))
+    originals: list[tuple[Any, str, Any]] = []
 
-    def connect(sock: socket.socket, address: Any) -> None:
-        guard.check_connect(sock, address)
-        return _real_connect(sock, address)
+    def patch(owner: Any, name: str, value: Any) -> None:
+        originals.append((owner, name, getattr(owner, name)))
+        setattr(owner, name, value)
 
-    def connect_ex(sock: socket.socket, address: Any) -> int:
-        guard.check_connect(sock, address)
-        return _real_connect_ex(sock, address)
-
-    socket.socket.connect = connect  # type: ignore[method-assign,assignment]
-    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign,assignment]
-    socket.getaddrinfo = guard.getaddrinfo
-    socket.gethostbyname = guard.gethostbyname
-    socket.gethostbyname_ex = guard.gethostbyname_ex
+    methods = _guarded_methods(guard, {m: getattr(_socket.socket, m) for m in _SOCKET_METHODS})
+    for name, method in methods.items():
+        patch(socket.socket, name, method)
+    # Code that builds sockets from the C module directly gets a guarded subclass of it.
+    patch(_socket, "socket", type("socket", (_socket.socket,), dict(methods)))
+    dns = _guarded_dns(guard, {f: getattr(_socket, f) for f in _DNS_FUNCTIONS})
+    for module in (socket, _socket):
+        for name, function in dns.items():
+            patch(module, name, function)
     try:
-        yield guard
+        with _children_guarded(guard):
+            yield guard
     finally:
-        socket.socket.connect = _real_connect  # type: ignore[method-assign]
-        socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
-        socket.getaddrinfo = _real_getaddrinfo
-        socket.gethostbyname = _real_gethostbyname
-        socket.gethostbyname_ex = _real_gethostbyname_ex
+        for owner, name, value in reversed(originals):
+            setattr(owner, name, value)
+
+
+@contextlib.contextmanager
+def _children_guarded(guard: Guard) -> Iterator[None]:
+    """Python processes started meanwhile install the same guard at start-up (a
+    ``sitecustomize`` on their path) and report their attempts to a file read at the end."""
+    if os.environ.get(_REPORT):  # already a guarded child: its parent collects the report
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="awstape-guard-") as folder:
+        report = guard.report = Path(folder) / "attempts"
+        (Path(folder) / "sitecustomize.py").write_text(_SITECUSTOMIZE, encoding="utf-8")
+        saved = {k: os.environ.get(k) for k in (_REPORT, _ALLOWED, "PYTHONPATH")}
+        os.environ[_REPORT] = str(report)
+        os.environ[_ALLOWED] = json.dumps(list(guard.allowed_hosts))
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            p for p in (folder, saved["PYTHONPATH"]) if p)
+        try:
+            yield
+        finally:
+            guard.attempts = guard.all_attempts()
+            guard.report = None
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+_SITECUSTOMIZE = """\
+# Written by awstape for the processes a replayed test starts: the same network guard.
+try:
+    from awstape.runtime.network import guard_this_process
+except ImportError:  # another interpreter, without awstape: the namespace is the guard
+    pass
+else:
+    guard_this_process()
+"""
+
+
+_process_guard: list[contextlib.AbstractContextManager[Guard]] = []
+
+
+def guard_this_process() -> None:
+    """Block the network in this whole process (a child of a replayed test)."""
+    allowed = json.loads(os.environ.get(_ALLOWED) or "[]")
+    _process_guard.append(blocked(allowed))  # kept: a collected guard would undo itself
+    _process_guard[-1].__enter__()

@@ -10,7 +10,8 @@ import datetime as _dt
 import os
 import re
 import secrets
-from collections.abc import Iterator, Sequence
+import sys
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -84,10 +85,11 @@ class Use:
         """Write the cassette if the run passed and recorded; raise what the replay broke."""
         tape, cassette = self.tape, self.cassette
         self.finished = True
-        if self.guard is not None and self.guard.attempts:
+        attempts = self.guard.all_attempts() if self.guard is not None else []
+        if attempts:
             raise NetworkBlocked(
                 "awstape: the test tried to reach the network during replay: "
-                + "; ".join(sorted(set(self.guard.attempts)))
+                + "; ".join(sorted(attempts))
                 + f". Cassette: {cassette.path}. {tape.rerecord_hint}".rstrip()
             )
         if tape.misses and passed:
@@ -124,6 +126,12 @@ def _keep_seed(cassette: Cassette, previous: Path) -> None:
                 cassette.provenance["seed"] = seed
 
 
+def _forget_default_session() -> None:
+    boto3 = sys.modules.get("boto3")
+    if boto3 is not None:
+        boto3.DEFAULT_SESSION = None  # type: ignore[attr-defined]
+
+
 def _default_region() -> str:
     return (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
             or environment.DEFAULT_REGION)
@@ -140,6 +148,7 @@ def use_cassette(
     target: Target | None = None,
     redactor: Redactor | None = None,
     previous: str | os.PathLike[str] | None = None,
+    recording_environment: Mapping[str, str] | None = None,
 ) -> Iterator[Use]:
     """Play or record the cassette at ``path`` around the block.
 
@@ -148,6 +157,8 @@ def use_cassette(
     replaced by a dummy one and the network is blocked except for ``allowed_hosts`` (regexes).
     A fresh recording keeps the random seed of the cassette it replaces (``previous``, by
     default ``path``), so that names made from it stay the same from one recording to the next.
+    ``recording_environment`` gives a recording the AWS variables it needs back when the
+    process runs isolated (a pytest session that otherwise replays).
     """
     if record_mode not in RECORD_MODES:
         raise ValueError(
@@ -173,10 +184,16 @@ def use_cassette(
     use = Use(tape, None, allow_unused, writes=record,
               target=target or Target.from_environment())
     with contextlib.ExitStack() as stack:
+        # Clients made from boto3's default session keep the credentials it first resolved:
+        # a fresh one for each cassette, so that a recording never signs with replay's dummies.
+        stack.callback(_forget_default_session)
+        _forget_default_session()
         if replay and not record:
             region = str(cassette.provenance.get("region") or environment.DEFAULT_REGION)
             stack.enter_context(environment.variables(environment.isolated(region)))
             use.guard = stack.enter_context(network.blocked(allowed_hosts))
+        elif recording_environment is not None:
+            stack.enter_context(environment.variables(recording_environment))
         stack.enter_context(engine.playing(tape))
         yield use
     # Reached only when the block did not raise: a failed block never writes the cassette.
