@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from awstape.integrations import vcrpy_bridge
-from awstape.model.errors import ConfigError
+from awstape.model.errors import AwstapeError, ConfigError, NetworkBlocked
 from awstape.redaction import rules
 from awstape.redaction.redactor import Redactor
 from awstape.runtime import engine, environment, standin
@@ -191,29 +191,34 @@ def awstape(request: pytest.FixtureRequest, vcr: Any) -> Iterator[Use | None]:
     )
     server = session.standin
     target = Target("standin", moto_version=server.moto_version) if server else None
-    with use_cassette(
-        path,
-        request.node.stash.get(_mode, "none"),
-        allowed_hosts=request.getfixturevalue("allowed_hosts") or (),
-        allow_unused=allow_unused,
-        rerecord_hint=_rerecord_command(request, on_standin=server is not None),
-        target=target,
-        redactor=Redactor(session.rules),
-        previous=committed,
-        recording_environment=session.real_environment,
-    ) as use:
-        if use.cassette.provenance.get("against") == "standin":  # recorded there: again there
-            use.tape.rerecord_hint = _rerecord_command(request, on_standin=True)
-        with (vcrpy_bridge.refusals_reported(use.guard) if use.guard is not None
-              else contextlib.nullcontext()):
-            yield use
-        passed = request.node.stash.get(_passed, False)
-        session.persister.discard_saves = not passed
-        session.persister.redactor = use.tape.redactor
-        use.finish(passed)
-        if staging:
-            session.manifest.staged.append(StagedCassette(
-                request.node.nodeid, str(committed.resolve()), str(path.resolve()), passed))
+    try:
+        with use_cassette(
+            path,
+            request.node.stash.get(_mode, "none"),
+            allowed_hosts=request.getfixturevalue("allowed_hosts") or (),
+            allow_unused=allow_unused,
+            rerecord_hint=_rerecord_command(request, on_standin=server is not None),
+            target=target,
+            redactor=Redactor(session.rules),
+            previous=committed,
+            recording_environment=session.real_environment,
+        ) as use:
+            if use.cassette.provenance.get("against") == "standin":  # recorded there: so again
+                use.tape.rerecord_hint = _rerecord_command(request, on_standin=True)
+            with (vcrpy_bridge.refusals_reported(use.guard) if use.guard is not None
+                  else contextlib.nullcontext()):
+                yield use
+            passed = request.node.stash.get(_passed, False)
+            session.persister.discard_saves = True  # until awstape's own file is settled
+            session.persister.redactor = use.tape.redactor
+            use.finish(passed)
+            session.persister.discard_saves = not passed
+            if staging:
+                session.manifest.staged.append(StagedCassette(
+                    request.node.nodeid, str(committed.resolve()), str(path.resolve()), passed))
+    except (AwstapeError, NetworkBlocked) as error:
+        # One readable failure in AWS terms; the plugin's own frames say nothing to the user.
+        pytest.fail(str(error), pytrace=False)
 
 
 def _staged(staging: Path, root: Path, path: Path) -> Path:

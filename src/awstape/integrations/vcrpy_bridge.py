@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from awstape.model.errors import CorruptCassette
 from awstape.redaction import plain_http, rules
 from awstape.redaction.redactor import Redactor, refuse_credentials
 from awstape.runtime import engine
@@ -94,6 +95,8 @@ class SharedFilePersister:
         self.redirects: dict[str, str] = {}
         # The redaction of the test just finished: its save sweeps for every secret it learned.
         self.redactor: Redactor | None = None
+        # Files that could not be read: awstape's own load reports them, and none is written.
+        self.unreadable: set[str] = set()
 
     def load_cassette(self, cassette_path: str, serializer: Any) -> tuple[list[Any], list[Any]]:
         from vcr.persisters.filesystem import CassetteNotFoundError
@@ -102,9 +105,14 @@ class SharedFilePersister:
         path = Path(cassette_path)
         # awstape has parsed its own layout already; a file without vcrpy's section is not
         # parsed a second time.
-        if not path.is_file() or fileformat.lacks_section(path, "http"):
+        try:
+            unread = not path.is_file() or fileformat.lacks_section(path, "http")
+            document = {} if unread else fileformat.load_document(path)
+        except (CorruptCassette, OSError):
+            self.unreadable.add(cassette_path)
+            raise CassetteNotFoundError() from None
+        if unread:
             raise CassetteNotFoundError()
-        document = fileformat.load_document(path)
         if migrate.is_vcrpy_document(document):  # not yet migrated: its plain HTTP only
             document = migrate.from_vcrpy(document, path, Redactor()).extra
         http = document.get("http") or []
@@ -116,7 +124,7 @@ class SharedFilePersister:
 
     def save_cassette(self, cassette_path: str, cassette_dict: dict[str, Any],
                       serializer: Any) -> None:
-        if self.discard_saves:
+        if self.discard_saves or cassette_path in self.unreadable:
             return
         path = Path(self.redirects.get(cassette_path, cassette_path))
         kept = [

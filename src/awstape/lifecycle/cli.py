@@ -17,18 +17,17 @@ __all__ = ["main", "parser"]
 
 
 def _scan(args: argparse.Namespace) -> int:
-    try:
-        findings = list(scan.scan_paths(Path(p) for p in args.paths))
-    except FileNotFoundError as error:
-        print(error, file=sys.stderr)
-        return 2
+    problems: list[str] = []
+    findings = list(scan.scan_paths((Path(p) for p in args.paths), problems))
     for finding in findings:
         print(finding)
+    for problem in problems:
+        print(f"{problem}: not scanned", file=sys.stderr)
     if findings:
         print(f"awstape scan: {len(findings)} possible credential(s) found. Remove them from the "
               "files (and from git history if committed), then rotate them.", file=sys.stderr)
         return 1
-    return 0
+    return 2 if problems else 0
 
 
 def _rules(args: argparse.Namespace) -> int:
@@ -39,8 +38,9 @@ def _rules(args: argparse.Namespace) -> int:
 
 def _migrate(args: argparse.Namespace) -> int:
     redactor_rules = rules.load(Path.cwd())
+    problems: list[str] = []
     failed = 0
-    for path in scan.files(Path(p) for p in args.paths):
+    for path in scan.files((Path(p) for p in args.paths), problems):
         if path.suffix not in (".yaml", ".yml", ".json") or fileformat.BODIES_DIR in path.parts:
             continue
         try:
@@ -57,7 +57,9 @@ def _migrate(args: argparse.Namespace) -> int:
         verb = "would convert" if args.dry_run else "converted"
         print(f"{path}: {verb} {len(cassette.interactions)} AWS call(s)"
               + (f" and kept {http} plain HTTP interaction(s)" if http else ""))
-    return 2 if failed else 0
+    for problem in problems:
+        print(f"{problem}: not converted", file=sys.stderr)
+    return 2 if failed or problems else 0
 
 
 def _diff(args: argparse.Namespace) -> int:

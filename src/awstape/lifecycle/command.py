@@ -69,6 +69,9 @@ def _program(command: Sequence[str]) -> tuple[list[str], Callable[[], object]]:
     that runs it."""
     first, rest = command[0], list(command[1:])
     if Path(first).name.startswith("python"):
+        if rest[:1] == ["-c"] and len(rest) > 1:
+            code = compile(rest[1], "<string>", "exec")
+            return ["-c", *rest[2:]], lambda: exec(code, {"__name__": "__main__"})
         if rest[:1] == ["-m"] and len(rest) > 1:
             return ([rest[1], *rest[2:]],
                     lambda: runpy.run_module(rest[1], run_name="__main__", alter_sys=True))

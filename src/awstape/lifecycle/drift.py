@@ -23,7 +23,7 @@ import botocore.parsers
 from botocore.model import OperationModel
 
 from awstape.model.calls import CallName, operation_model, wire_protocol
-from awstape.model.errors import AwstapeError
+from awstape.model.errors import AwstapeError, CorruptCassette
 from awstape.model.shapes import leaves
 from awstape.redaction.rules import Rules
 from awstape.storage import fileformat
@@ -86,9 +86,13 @@ def _cassettes(root: Path) -> dict[str, Path]:
 
 
 def diff_files(old: Path, new: Path, name: str, secrets: Rules | None = None) -> list[Change]:
-    return diff_documents(fileformat.load_document(old), fileformat.load_document(new), name,
-                          secrets, (old.parent / fileformat.BODIES_DIR,
-                                    new.parent / fileformat.BODIES_DIR))
+    before, after = fileformat.load_document(old), fileformat.load_document(new)
+    try:
+        return diff_documents(before, after, name, secrets,
+                              (old.parent / fileformat.BODIES_DIR,
+                               new.parent / fileformat.BODIES_DIR))
+    except CorruptCassette as error:
+        raise CorruptCassette(f"{old} or {new}: {error}") from None
 
 
 def diff_documents(old: dict[str, Any], new: dict[str, Any], name: str,
@@ -140,8 +144,8 @@ def _parsed(model: OperationModel, response: dict[str, Any],
     status = int(response.get("status") or 200)
     if status >= 300 or model.output_shape is None:
         return None
+    body = fileformat.decode_body(response.get("body") or {}, bodies)  # broken: said so
     try:
-        body = fileformat.decode_body(response.get("body") or {}, bodies)
         parser = botocore.parsers.create_parser(wire_protocol(model.service_model))
         parsed = parser.parse({"status_code": status, "headers": response.get("headers") or {},
                                "body": body}, model.output_shape)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +34,11 @@ DETECTORS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _ALLOWED = "EXAMPLE"
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{20,}={0,2}")
+_HEX_RUN = re.compile(r"(?:[0-9a-fA-F]{2}){20,}")
+_JSON_ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}|\\.")
+# Lines of base64 of MIME's width, one after another (or joined by JSON's \n escapes).
+_WRAPPED_BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{40,76}(?:\\n|\r?\n)\s*){2,}[A-Za-z0-9+/]*={0,2}")
+_GZIP_LIMIT = 16 * 1024 * 1024
 _SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__",
                            ".mypy_cache", ".ruff_cache", ".pytest_cache"})
 
@@ -54,56 +61,109 @@ def _raw(text: str) -> Iterator[str]:
                 break
 
 
-def _decoded(run: str) -> str | None:
-    padded = run + "=" * (-len(run) % 4)
-    try:
-        data = (base64.urlsafe_b64decode(padded) if "-" in run or "_" in run
-                else base64.b64decode(padded))
-    except (binascii.Error, ValueError):
-        return None
+def _as_text(data: bytes) -> str | None:
+    """Decoded bytes worth a look: a gzip stream opened, UTF-16 or UTF-8 mostly text."""
+    if data[:2] == b"\x1f\x8b":
+        opener = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        with contextlib.suppress(zlib.error):
+            data = opener.decompress(data, _GZIP_LIMIT)
+    if data.count(0) * 3 > len(data) > 0:
+        for codec in ("utf-16-le", "utf-16-be"):
+            with contextlib.suppress(UnicodeDecodeError):
+                return data.decode(codec)
     text = data.decode("utf-8", errors="ignore")
-    return text if len(text) >= len(data) * 0.9 else None  # mostly text: worth a look
+    return text if len(text) >= len(data) * 0.9 else None
 
 
-def kinds_in(text: str, depth: int = 2) -> Iterator[str]:
-    """The kinds of leak in one line of text, looking through base64 and URL encoding."""
-    yield from _raw(text)
-    if depth == 0:
-        return
+def _views(text: str) -> Iterator[tuple[str, str]]:
+    """What else ``text`` may be hiding: URL-decoded, JSON-unescaped, and every base64 (either
+    alphabet) or hex run decoded, gzip and UTF-16 included."""
     if "%" in text:
         unquoted = unquote(text)
         if unquoted != text:
-            yield from (f"{kind} (URL-encoded)" for kind in kinds_in(unquoted, depth - 1))
+            yield "URL-encoded", unquoted
+    if "\\" in text:
+        unescaped = _JSON_ESCAPE.sub(_unescape, text)
+        if unescaped != text:
+            yield "escaped", unescaped
     for match in _BASE64_RUN.finditer(text):
-        decoded = _decoded(match.group(0))
+        run = match.group(0)
+        padded = run + "=" * (-len(run) % 4)
+        with contextlib.suppress(binascii.Error, ValueError):
+            data = (base64.urlsafe_b64decode(padded) if "-" in run or "_" in run
+                    else base64.b64decode(padded))
+            decoded = _as_text(data)
+            if decoded:
+                yield "base64-encoded", decoded
+    for match in _HEX_RUN.finditer(text):
+        decoded = _as_text(bytes.fromhex(match.group(0)))
         if decoded:
-            yield from (f"{kind} (base64-encoded)" for kind in kinds_in(decoded, depth - 1))
+            yield "hex-encoded", decoded
+
+
+def _unescape(match: re.Match[str]) -> str:
+    escape = match.group(0)
+    if len(escape) == 6:  # \uXXXX
+        return chr(int(escape[2:], 16))
+    return {"\\n": "\n", "\\t": "\t", "\\r": "\r"}.get(escape, escape[1:])
+
+
+def kinds_in(text: str, depth: int = 2) -> Iterator[str]:
+    """The kinds of leak in one line of text, looking through its encodings."""
+    yield from _raw(text)
+    if depth == 0:
+        return
+    for how, view in _views(text):
+        yield from (f"{kind} ({how})" for kind in kinds_in(view, depth - 1))
 
 
 def scan_text(text: str, path: str) -> list[Finding]:
     findings = []
     for number, line in enumerate(text.splitlines(), start=1):
-        seen = set()
-        for kind in kinds_in(line):
-            if kind not in seen:
-                seen.add(kind)
-                findings.append(Finding(path, number, kind))
+        findings += [Finding(path, number, kind) for kind in dict.fromkeys(kinds_in(line))]
+    # Base64 wrapped over several lines (MIME), in the file or inside a JSON string.
+    for match in _WRAPPED_BASE64.finditer(text):
+        joined = re.sub(r"\\n|\s", "", match.group(0))
+        number = text.count("\n", 0, match.start()) + 1
+        findings += [Finding(path, number, f"{kind} (wrapped)")
+                     for kind in dict.fromkeys(kinds_in(joined))]
     return findings
 
 
-def files(paths: Iterable[Path]) -> Iterator[Path]:
+def _text_of(data: bytes) -> str:
+    """A file's text: UTF-16 by its byte order mark or its zero bytes, else UTF-8."""
+    codec = None
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        codec = "utf-16"
+    elif data.count(0) * 3 > len(data) > 0:  # zeros at even offsets: big-endian ASCII
+        codec = "utf-16-be" if data[0::2].count(0) > data[1::2].count(0) else "utf-16-le"
+    if codec is not None:
+        with contextlib.suppress(UnicodeDecodeError):
+            return data.decode(codec)
+    return data.decode("utf-8", errors="replace")
+
+
+def files(paths: Iterable[Path], problems: list[str]) -> Iterator[Path]:
+    """The files at or under ``paths``; what cannot be read (a dangling or looping link, a
+    folder that cannot be listed) is added to ``problems``, and the walk goes on."""
     for path in paths:
-        if path.is_dir():
-            for child in sorted(path.iterdir()):
-                if child.name not in _SKIPPED_DIRS:
-                    yield from files([child])
-        elif path.is_file():
-            yield path
-        else:
-            raise FileNotFoundError(f"awstape scan: no such file or directory: {path}")
+        try:
+            if path.is_dir():
+                children = sorted(path.iterdir())
+                yield from files((c for c in children if c.name not in _SKIPPED_DIRS), problems)
+            elif path.is_file():
+                yield path
+            else:
+                problems.append(f"{path}: no such file (or a dangling or looping link)")
+        except OSError as error:
+            problems.append(f"{path}: cannot be read ({error.strerror or error})")
 
 
-def scan_paths(paths: Iterable[Path]) -> Iterator[Finding]:
-    for path in files(paths):
-        text = path.read_bytes().decode("utf-8", errors="replace")
-        yield from scan_text(text, str(path))
+def scan_paths(paths: Iterable[Path], problems: list[str]) -> Iterator[Finding]:
+    for path in files(paths, problems):
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            problems.append(f"{path}: cannot be read ({error.strerror or error})")
+            continue
+        yield from scan_text(_text_of(data), str(path))

@@ -35,7 +35,7 @@ from botocore.response import StreamingBody
 
 from awstape.model.calls import CallName, canonical_params
 from awstape.model.cassette import Cassette, Interaction
-from awstape.model.errors import CassetteMiss
+from awstape.model.errors import CassetteMiss, CorruptCassette
 from awstape.redaction.redactor import Redactor
 from awstape.storage import cassettes, checksums, fileformat
 from awstape.storage.documents import stored_interaction
@@ -120,7 +120,11 @@ class Tape:
         self.recorded += 1
 
     def _response(self, interaction: Interaction, request: AWSPreparedRequest) -> AWSResponse:
-        stored = fileformat.decode_body(interaction.body, cassettes.bodies_dir(self.cassette))
+        try:
+            stored = fileformat.decode_body(interaction.body,
+                                            cassettes.bodies_dir(self.cassette))
+        except CorruptCassette as error:
+            raise CorruptCassette(f"{self.cassette.path}: {interaction.name}: {error}") from None
         data, headers = self.redactor.restore(stored, dict(interaction.headers))
         if data != stored:  # a linked value put back: its checksums follow
             headers = checksums.refreshed(headers, data)

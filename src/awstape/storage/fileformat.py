@@ -14,6 +14,7 @@ still read, with a safe loader.
 from __future__ import annotations
 
 import base64
+import binascii
 import contextlib
 import hashlib
 import json
@@ -25,13 +26,20 @@ from pathlib import Path
 from typing import Any
 
 from awstape.model.errors import CorruptCassette
+from awstape.storage import schema
 
 __all__ = [
     "BODIES_DIR", "EXTERNAL_BODY_LIMIT", "FORMAT_VERSION", "decode_body", "dumps",
     "encode_body", "lacks_section", "load_document", "loads_document", "write_atomically"
 ]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = schema.FORMAT_VERSION
+# Larger files are refused before they are read: no cassette is this big, and reading one
+# must stay within bounded time and memory.
+MAX_CASSETTE_BYTES = 256 * 1024 * 1024
+# YAML aliases let a small file expand without bound (a "billion laughs"): a YAML cassette
+# is refused if, with its aliases expanded, it would hold more nodes than this.
+_MAX_YAML_NODES = 5_000_000
 EXTERNAL_BODY_LIMIT = 64 * 1024
 # A leaf element with its text, or any other tag, or text between tags.
 _XML_PIECE = re.compile(r"<[^/!?<>][^<>]*>[^<]*</[^<>]*>|<[^<>]*>|[^<]+")
@@ -87,7 +95,10 @@ def decode_body(stored: dict[str, Any], bodies_dir: Path | None) -> bytes:
     if "text" in stored:
         return str(stored["text"]).encode("utf-8")
     if "base64" in stored:
-        return base64.b64decode(stored["base64"])
+        try:
+            return base64.b64decode(stored["base64"], validate=True)
+        except (binascii.Error, ValueError):
+            raise CorruptCassette("a body stored as base64 is not valid base64") from None
     if "sha256" in stored:
         return _read_external(stored["sha256"], bodies_dir)
     raise CorruptCassette(f"unknown body form with keys {sorted(stored)}")
@@ -108,13 +119,16 @@ def _read_external(digest: Any, bodies_dir: Path | None) -> bytes:
     if bodies_dir is None:
         raise CorruptCassette(f"body {digest} is stored outside the cassette, but no folder given")
     path = bodies_dir / digest
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+    if not path.is_file():
         raise CorruptCassette(
             f"body file {path} is missing: it is committed beside the cassette; "
-            "restore it from git or re-record the test"
-        ) from None
+            "restore it from git or re-record the test")
+    try:
+        if path.stat().st_size > MAX_CASSETTE_BYTES:
+            raise CorruptCassette(f"body file {path} is larger than any body awstape keeps")
+        data = path.read_bytes()
+    except OSError as error:
+        raise CorruptCassette(f"body file {path} cannot be read ({error.strerror})") from None
     if hashlib.sha256(data).hexdigest() != digest:
         raise CorruptCassette(f"body file {path} does not match its sha256: restore or re-record")
     return data
@@ -128,6 +142,8 @@ def dumps(document: dict[str, Any]) -> str:
 def lacks_section(path: Path, section: str) -> bool:
     """True when ``path`` is a file in awstape's layout, as ``dumps`` writes it, without a
     top-level ``section``: known from the text, without parsing it."""
+    if path.stat().st_size > MAX_CASSETTE_BYTES:
+        return False  # not ours to guess about: the load says what is wrong with it
     with path.open(encoding="utf-8", errors="replace") as f:
         text = f.read()
     return text.startswith('{\n  "awstape": ') and f'\n  "{section}": ' not in text
@@ -136,15 +152,25 @@ def lacks_section(path: Path, section: str) -> bool:
 def load_document(path: Path) -> dict[str, Any]:
     """Read a cassette file; JSON first (ours), then safe YAML (vcrpy's and hand-written)."""
     try:
+        if path.stat().st_size > MAX_CASSETTE_BYTES:
+            raise CorruptCassette(
+                f"{path}: {path.stat().st_size} bytes, over the {MAX_CASSETTE_BYTES} a cassette "
+                "may have; it is not read. Restore it from git or record the test again.")
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
-        raise CorruptCassette(f"{path}: not UTF-8 text ({error})") from None
+        raise CorruptCassette(f"{path}: not UTF-8 text ({error.reason} at byte "
+                              f"{error.start}); restore it from git") from None
+    except OSError as error:
+        raise CorruptCassette(f"{path}: cannot be read ({error.strerror or error})") from None
     return loads_document(text, str(path))
 
 
 def loads_document(text: str, where: str) -> dict[str, Any]:
+    """A cassette document from its text, checked against the cassette schema."""
     try:
         document = json.loads(text)
+    except RecursionError:
+        raise CorruptCassette(f"{where}: nested too deeply to be a cassette") from None
     except ValueError as json_error:
         document = _load_yaml(where, text, json_error)
     if not isinstance(document, dict) or not isinstance(document.get("interactions"), list):
@@ -152,6 +178,10 @@ def loads_document(text: str, where: str) -> dict[str, Any]:
             f"{where}: not a cassette (expected a mapping with an 'interactions' list); "
             "restore it from git or delete it and record again with --record-mode=once"
         )
+    if "awstape" in document:
+        schema.check_awstape(document, where)
+    else:
+        schema.check_vcrpy(document, where)
     return document
 
 
@@ -159,7 +189,14 @@ def _load_yaml(where: str, text: str, json_error: ValueError) -> Any:
     import yaml
 
     try:
+        nodes = _expanded_yaml_nodes(yaml.parse(text, Loader=_vcrpy_loader()))
+        if nodes > _MAX_YAML_NODES:
+            raise CorruptCassette(
+                f"{where}: its YAML aliases expand to over {_MAX_YAML_NODES} nodes, far more "
+                "than any cassette holds; it is not read. Restore it from git.")
         return yaml.load(text, Loader=_vcrpy_loader())
+    except RecursionError:
+        raise CorruptCassette(f"{where}: nested too deeply to be a cassette") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark is not None else ""
@@ -168,6 +205,34 @@ def _load_yaml(where: str, text: str, json_error: ValueError) -> Any:
             f"{getattr(error, 'problem', error)}); restore it from git, or delete it and "
             "record again with --record-mode=once"
         ) from None
+
+
+def _expanded_yaml_nodes(events: Any) -> int:
+    """How many nodes a YAML stream holds once its aliases are expanded, counted from the
+    parser's events without building anything (stops counting past the limit)."""
+    import yaml
+
+    anchored: dict[str, int] = {}
+    stack: list[tuple[int, str | None]] = [(0, None)]
+    for event in events:
+        if isinstance(event, yaml.AliasEvent):
+            size = anchored.get(str(event.anchor), 1)
+        elif isinstance(event, yaml.ScalarEvent):
+            size = 1
+            if event.anchor:
+                anchored[event.anchor] = 1
+        elif isinstance(event, yaml.CollectionStartEvent):
+            stack.append((1, event.anchor))
+            continue
+        elif isinstance(event, yaml.CollectionEndEvent) and len(stack) > 1:
+            size, anchor = stack.pop()
+            if anchor:
+                anchored[anchor] = size
+        else:
+            continue
+        count, anchor = stack[-1]
+        stack[-1] = (min(count + size, _MAX_YAML_NODES + 1), anchor)
+    return stack[0][0]
 
 
 @cache
