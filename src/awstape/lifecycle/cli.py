@@ -91,7 +91,7 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def _record_or_replay(args: argparse.Namespace) -> int:
-    command_line = command.after_dashes(args.command)
+    command_line = args.command
     if not command_line:
         print(f"awstape {args.mode}: give the command after --, e.g. "
               f"awstape {args.mode} cassettes/x.yaml -- aws ssm get-parameter --name /x",
@@ -176,13 +176,20 @@ def parser() -> argparse.ArgumentParser:
         if mode == "record":
             sub.add_argument("--aws-standin", action="store_true",
                              help="record against moto on loopback instead of AWS")
-        sub.add_argument("command", nargs=argparse.REMAINDER)
-        sub.set_defaults(run=_record_or_replay, mode=mode)
+        sub.set_defaults(run=_record_or_replay, mode=mode, command=[])
     return top
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    program: list[str] = []
+    if words[:1] in (["record"], ["replay"]) and "--" in words:
+        # Everything after -- is the program; options go anywhere before it.
+        cut = words.index("--")
+        words, program = words[:cut], words[cut + 1:]
+    args = parser().parse_args(words)
+    if program:
+        args.command = program
     try:
         return int(args.run(args))
     except AwstapeError as error:

@@ -147,10 +147,12 @@ def _settle(staged: Path, cassette: Path) -> str:
     """Keep the old cassette when nothing drifted, else bring the new one in."""
     if not staged.is_file():
         return ""
-    changes = drift.diff_files(cassette, staged, str(cassette), rules.load(Path.cwd()))
-    if changes:
-        rerecord.bring_in(staged, cassette)
-    staged.unlink()
+    try:
+        changes = drift.diff_files(cassette, staged, str(cassette), rules.load(Path.cwd()))
+        if changes:
+            rerecord.bring_in(staged, cassette)
+    finally:
+        staged.unlink(missing_ok=True)
     return (f" ({len(changes)} change(s) from the previous recording: replaced)" if changes
             else " (no drift: the previous cassette is kept as it was)")
 

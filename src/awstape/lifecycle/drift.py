@@ -1,8 +1,9 @@
 """What changed between two recordings of the same tests: ``awstape diff OLD NEW``.
 
 Compared semantically, call by call (the k-th ``ssm.GetParameter`` of the old cassette with the
-k-th of the new): operations added, removed or reordered; status and error codes; response
-fields added, removed, changed in type or in value. What changes on every recording is left
+k-th of the new): operations added, removed or reordered; the requests as replay matches them
+(region, parameters) and vcrpy's plain HTTP; status and error codes; response fields added,
+removed, changed in type or in value. What changes on every recording is left
 out: request ids, dates and times, recording provenance, ids that look generated (UUIDs,
 random suffixes), and secret members, which hold fakes.
 """
@@ -22,7 +23,14 @@ from typing import Any, Literal
 import botocore.parsers
 from botocore.model import OperationModel
 
-from awstape.model.calls import CallName, operation_model, wire_protocol
+from awstape.model.calls import (
+    CallName,
+    differences,
+    input_shape,
+    match_view,
+    operation_model,
+    wire_protocol,
+)
 from awstape.model.errors import AwstapeError, CorruptCassette
 from awstape.model.shapes import leaves
 from awstape.redaction.rules import Rules
@@ -48,8 +56,8 @@ _GENERATED = (
 
 ChangeKind = Literal[
     "cassette-added", "cassette-removed", "operation-added", "operation-removed",
-    "operations-reordered", "status-changed", "error-changed", "field-added", "field-removed",
-    "type-changed", "value-changed"]
+    "operations-reordered", "request-changed", "http-changed", "status-changed",
+    "error-changed", "field-added", "field-removed", "type-changed", "value-changed"]
 
 
 @dataclass(frozen=True)
@@ -104,9 +112,48 @@ def diff_documents(old: dict[str, Any], new: dict[str, Any], name: str,
     before, after = old.get("interactions", []), new.get("interactions", [])
     changes = _operations(name, [i["call"] for i in before], [i["call"] for i in after])
     for call, a, b in _pairs(before, after):
+        changes += _request(name, call, a, b, secrets)
         changes += _response(name, call, _Fields.of(call, a["response"], secrets, bodies[0]),
                              _Fields.of(call, b["response"], secrets, bodies[1]),
                              a["response"], b["response"])
+    return changes + _http(name, old.get("http") or [], new.get("http") or [])
+
+
+def _request(name: str, call: str, old: dict[str, Any], new: dict[str, Any],
+             secrets: Rules) -> list[Change]:
+    """What replay matches on: the region and the parameters as matching sees them (secret
+    members by presence, idempotency tokens left out). A change here means the old cassette
+    would no longer answer the code."""
+    changes = []
+    if old.get("region") != new.get("region"):
+        changes.append(Change(name, "request-changed", call, "region",
+                              str(old.get("region")), str(new.get("region"))))
+    service, _, operation = call.partition(".")
+    shape = input_shape(CallName(service, operation, ""))
+    test = secrets.secret_test(CallName(service, operation, ""))
+    views = (match_view(old.get("params", {}), shape, test),
+             match_view(new.get("params", {}), shape, test))
+    if views[0] != views[1]:
+        changes += [Change(name, "request-changed", call, "parameters", new=line)
+                    for line in differences(*views)]
+    return changes
+
+
+def _http(name: str, old: list[Any], new: list[Any]) -> list[Change]:
+    """Plain HTTP (vcrpy's section): the requests, which is what vcrpy matches on."""
+    def requests(http: list[Any]) -> list[str]:
+        return [f"{i['request'].get('method')} {i['request'].get('uri')}" for i in http]
+
+    before, after = requests(old), requests(new)
+    changes = [Change(name, "http-changed", field=f"http[{index}]", old=a, new=b)
+               for index, (a, b) in enumerate(zip(before, after, strict=False)) if a != b]
+    if len(before) != len(after):
+        changes.append(Change(name, "http-changed", field="http", old=f"{len(before)} request(s)",
+                              new=f"{len(after)} request(s)"))
+    changes += [Change(name, "http-changed", field=f"http[{index}].request.body",
+                       old="(changed)", new="(changed)")
+                for index, (a, b) in enumerate(zip(old, new, strict=False))
+                if a["request"].get("body") != b["request"].get("body")]
     return changes
 
 

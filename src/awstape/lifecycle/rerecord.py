@@ -51,7 +51,10 @@ class Outcome:
 
 def run(pytest_args: Sequence[str], *, root: Path, standin: bool = False,
         staging: Path | None = None, report_dir: Path | None = None) -> Outcome:
-    staging = staging or Path(tempfile.mkdtemp(prefix="awstape-rerecord-"))
+    if staging is None:  # ours to make, and to remove whatever happens
+        with tempfile.TemporaryDirectory(prefix="awstape-rerecord-") as folder:
+            return run(pytest_args, root=root, standin=standin, staging=Path(folder),
+                       report_dir=report_dir)
     command = [sys.executable, "-m", "pytest", *pytest_args, "--record-mode=rewrite",
                f"--awstape-staging={staging}", "-p", "no:cacheprovider", "-v"]
     if standin:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 __all__ = [
-    "AwstapeError", "CassetteMiss", "CassetteNotFound", "ConfigError", "CorruptCassette",
-    "LeakRefused", "NetworkBlocked", "UnusedRecordings"
+    "AwstapeError", "CassetteMiss", "CassetteNotFound", "CassetteNotWritten", "ConfigError",
+    "CorruptCassette", "LeakRefused", "NetworkBlocked", "UnusedRecordings"
 ]
 
 
@@ -26,6 +26,10 @@ class CassetteNotFound(AwstapeError):
 
 class CorruptCassette(AwstapeError):
     """A cassette file that cannot be read back."""
+
+
+class CassetteNotWritten(AwstapeError):
+    """A cassette (or a body beside it) could not be written; the previous one is kept."""
 
 
 class UnusedRecordings(AwstapeError):

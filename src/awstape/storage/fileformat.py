@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import glob
 import hashlib
 import json
 import os
@@ -25,7 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from awstape.model.errors import CorruptCassette
+from awstape.model.errors import CassetteNotWritten, CorruptCassette
 from awstape.storage import schema
 
 __all__ = [
@@ -256,17 +257,50 @@ def _vcrpy_loader() -> Any:
 
 
 def write_atomically(path: Path, data: str | bytes) -> None:
-    """Write to a temporary file beside ``path`` and rename it over: readers never see half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write to a temporary file beside ``path`` and rename it over: readers never see half,
+    and a failed write (a full disk) leaves the previous file as it was. The file gets the
+    mode the one it replaces had, or what the umask gives a new file."""
     raw = data if isinstance(data, bytes) else data.encode("utf-8")
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(raw)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temporaries(path)
+        mode = path.stat().st_mode & 0o7777 if path.is_file() else 0o666 & ~_umask()
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                         suffix=_TEMPORARY_SUFFIX)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(raw)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(temporary, mode)
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+            raise
+    except OSError as error:
+        raise CassetteNotWritten(
+            f"awstape: could not write {path}: {error.strerror or error}. Nothing was "
+            "changed: the previous file, if any, is as it was. Free the space or fix the "
+            "folder's permissions, then run again.") from None
+
+
+_TEMPORARY_SUFFIX = ".awstape-tmp"
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Temporary files a killed write of ``path`` left behind (never renamed into place)."""
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*{_TEMPORARY_SUFFIX}"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+
+
+def _umask() -> int:
+    # Read, not set and reset: os.umask would briefly change it for every thread.
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
