@@ -23,6 +23,8 @@ OTHER_FOLDERS = {
     "tests/contract/": "request files against their parsers, no AWS",
     "tests/integration/": "the workflows replayed from committed cassettes (real PostgreSQL)",
     "tests/framework/": "the plugin run as users run it: record on the stand-in, replay offline",
+    "tests/adversarial/": "canaries in every encoding, ways out of replay, hostile cassettes, "
+                          "nothing lost",
     "benchmarks/": "replay.py: the speed table above",
     ".github/workflows/": "pr.yml (replay) and nightly.yml (re-record) jobs",
     "cassettes/": "cassettes written by the demo, one per workflow",

@@ -176,6 +176,15 @@ def test_no_canary_in_any_written_file_or_output(recorded: tuple[Project, str]) 
     assert searched(project, output) == []
 
 
+def test_a_rewrite_keeps_the_plain_http_and_still_leaks_nothing(
+        recorded: tuple[Project, str]) -> None:
+    project, _ = recorded
+    run = project.pytest("--record-mode=rewrite", "--aws-standin", env={**CANARIES, "ECHO": "1"})
+    run.assert_outcomes(passed=2)
+    assert len(project.load("test_user", "test_secrets_everywhere")["http"]) == 1
+    assert searched(project, run.output) == []
+
+
 def test_replay_offline_gives_the_test_its_own_values_back(
         recorded: tuple[Project, str]) -> None:
     project, _ = recorded
