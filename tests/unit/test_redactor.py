@@ -60,13 +60,30 @@ def test_json_secret_keeps_readable_keys_and_its_layout() -> None:
 
 
 def test_account_ids_only_where_they_are_account_ids() -> None:
+    named = Redactor().request_params({"Name": "987650001234", "Value": "x", "Type": "String"},
+                                      model("ssm", "PutParameter"))
+    assert named["Name"] == "987650001234"  # a parameter named by a number, left alone
     redactor = Redactor()
+    redactor.book.account("987650001234")  # revealed by AWS (a response) before the call
     stored = redactor.request_params(
-        {"Name": "987650001234", "Value": "x", "Type": "String",
+        {"Name": "/p", "Value": "x", "Type": "String",
          "Description": "arn:aws:iam::987650001234:role/r in 987650001234.dkr.ecr.x"},
         model("ssm", "PutParameter"))
-    assert stored["Name"] == "987650001234"  # a parameter named by a number, left alone
     assert stored["Description"] == "arn:aws:iam::111122223333:role/r in 111122223333.dkr.ecr.x"
+
+
+def test_an_account_id_the_test_supplied_first_and_example_ids_stay_themselves() -> None:
+    redactor = Redactor()
+    put = model("ssm", "PutParameter")
+    stored = redactor.request_params(
+        {"Name": "/p", "Value": "x", "Type": "String",
+         "Description": "arn:aws:iam::222222222222:role/r and arn:aws:iam::123456789012:role/s"},
+        put)
+    assert stored["Description"] == (
+        "arn:aws:iam::222222222222:role/r and arn:aws:iam::123456789012:role/s")
+    # Later, in a response, the supplied id is still the test's own.
+    assert redactor.scrub("arn:aws:iam::222222222222:role/r") == "arn:aws:iam::222222222222:role/r"
+    assert redactor.scrub("arn:aws:iam::333344445555:role/r") == "arn:aws:iam::111122223333:role/r"
 
 
 def test_a_value_the_test_supplied_reads_back_as_itself_at_replay() -> None:

@@ -73,11 +73,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("awstape_allow_unused", type="bool", default=False,
                   help="Do not fail tests that leave recorded AWS calls unplayed.")
+    parser.addini("awstape_random", type="bool", default=True,
+                  help="Seed uuid4, random and secrets tokens per test from the cassette "
+                       "(default true; @pytest.mark.awstape(random=False) for one test).")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "awstape(allow_unused=False): awstape options for one test or class."
+        "markers", "awstape(allow_unused=False, random=True, ignore=[]): awstape options for "
+        "one test, class or module: leave recorded calls unplayed, seed randomness, parameters "
+        "(service.Operation.member paths) matched by presence only."
     )
     engine.install()
     try:
@@ -184,6 +189,13 @@ def awstape(request: pytest.FixtureRequest, vcr: Any) -> Iterator[Use | None]:
         path = _staged(Path(staging), request.config.rootpath, path)
         session.persister.redirects[str(committed)] = str(path)
     options = request.node.get_closest_marker("awstape")
+    settings = options.kwargs if options else {}
+    seed_randomness = bool(settings.get("random", request.config.getini("awstape_random")))
+    try:
+        rules_in_force = session.rules.ignoring(settings.get("ignore", ()),
+                                                "@pytest.mark.awstape(ignore=...)")
+    except ConfigError as error:
+        pytest.fail(str(error), pytrace=False)
     allow_unused = bool(
         (options.kwargs.get("allow_unused") if options else None)
         or request.config.getoption("--awstape-allow-unused")
@@ -199,9 +211,10 @@ def awstape(request: pytest.FixtureRequest, vcr: Any) -> Iterator[Use | None]:
             allow_unused=allow_unused,
             rerecord_hint=_rerecord_command(request, on_standin=server is not None),
             target=target,
-            redactor=Redactor(session.rules),
+            redactor=Redactor(rules_in_force),
             previous=committed,
             recording_environment=session.real_environment,
+            seed_randomness=seed_randomness,
         ) as use:
             if use.cassette.provenance.get("against") == "standin":  # recorded there: so again
                 use.tape.rerecord_hint = _rerecord_command(request, on_standin=True)

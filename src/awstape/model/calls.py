@@ -25,9 +25,9 @@ from botocore.model import OperationModel, ServiceModel, Shape
 from awstape.model.shapes import DESCEND, DROP, Node, SecretTest, model_sensitive, walk
 
 __all__ = [
-    "INLINE_BLOB_LIMIT", "JSON", "SENSITIVE_PLACEHOLDER", "CallName", "canonical_params",
-    "differences", "input_shape", "match_key", "match_view", "operation_model", "service_model",
-    "wire_protocol"
+    "CLOCK_PLACEHOLDER", "INLINE_BLOB_LIMIT", "JSON", "SENSITIVE_PLACEHOLDER", "CallName",
+    "canonical_params", "differences", "input_shape", "is_clock", "match_key", "match_region",
+    "match_view", "operation_model", "service_model", "wire_protocol"
 ]
 
 JSON = Any  # a value json.dumps accepts
@@ -71,6 +71,20 @@ def wire_protocol(model: ServiceModel) -> str:
     that botocore supports (``resolved_protocol``), not the legacy ``protocol`` field, which
     says ``smithy-rpc-v2-cbor`` for services that botocore still reaches with JSON."""
     return str(getattr(model, "resolved_protocol", None) or model.protocol)
+
+
+@cache
+def match_region(service: str, region: str) -> str:
+    """The region a call is matched in. A global service's calls (IAM, Route 53, CloudFront,
+    Organizations: not regionalized in botocore's endpoint data) match whatever region label the
+    client had, and botocore's ``aws-global`` label means the region that endpoint signs for."""
+    partition: dict[str, Any] = next(iter(_loader().load_data("endpoints")["partitions"]), {})
+    data = partition.get("services", {}).get(service, {})
+    global_endpoint = data.get("partitionEndpoint")
+    if global_endpoint and (region == global_endpoint or data.get("isRegionalized") is False):
+        scope = data.get("endpoints", {}).get(global_endpoint, {}).get("credentialScope", {})
+        return str(scope.get("region") or region)
+    return region
 
 
 @cache
@@ -127,12 +141,26 @@ SENSITIVE_PLACEHOLDER = "<sensitive>"
 def match_view(params: JSON, shape: Shape | None,
                is_secret: SecretTest = model_sensitive) -> JSON:
     """The parameters as matching sees them: secret positions reduced to their presence (the
-    cassette holds only their fakes), idempotency tokens left out."""
+    cassette holds only their fakes), and so are clock-derived ones (timestamps, by the
+    model), which differ on every run; idempotency tokens left out."""
     def view(value: Any, node: Node) -> Any:
         if node.idempotency_token:
             return DROP
-        return SENSITIVE_PLACEHOLDER if node.secret and node.role != "key" else DESCEND
+        if node.role != "key" and (node.secret or is_clock(node)):
+            return SENSITIVE_PLACEHOLDER if node.secret else CLOCK_PLACEHOLDER
+        return DESCEND
     return walk(params, shape, view, is_secret)
+
+
+CLOCK_PLACEHOLDER = "<time>"
+
+
+def is_clock(node: Node) -> bool:
+    """A timestamp by the model: its type, or an epoch number in a shape named for one (the
+    Logs API's ``Timestamp`` longs)."""
+    shape = node.shape
+    return shape is not None and (shape.type_name == "timestamp" or (
+        shape.type_name in ("long", "integer", "double") and shape.name.endswith("Timestamp")))
 
 
 def match_key(params: JSON, shape: Shape | None,

@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from awstape.model.calls import JSON, CallName, differences, input_shape, match_key, match_view
+from awstape.model.calls import (
+    JSON,
+    CallName,
+    differences,
+    input_shape,
+    match_key,
+    match_region,
+    match_view,
+)
 from awstape.model.errors import CassetteMiss
 from awstape.model.shapes import SecretTest, model_sensitive
 
@@ -44,14 +52,20 @@ def _models_only(name: CallName) -> SecretTest:
     return model_sensitive
 
 
+def _matched(name: CallName) -> CallName:
+    """The call as matching sees it: a global service's region label normalized."""
+    return CallName(name.service, name.operation, match_region(name.service, name.region))
+
+
 @dataclass
 class Cassette:
     path: Path
     provenance: dict[str, Any] = field(default_factory=dict)
     interactions: list[Interaction] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # sections other tools keep here
-    # What matching compares by presence only: the redaction rules' answer, call by call.
-    secret_test: Callable[[CallName], SecretTest] = _models_only
+    # What matching compares by presence only, call by call: secrets (the redaction rules'
+    # answer) and the parameters a user said to ignore.
+    compared_by_presence: Callable[[CallName], SecretTest] = _models_only
     _index: dict[tuple[CallName, str], deque[Interaction]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -60,19 +74,20 @@ class Cassette:
             self._queue(interaction).append(interaction)
 
     def _queue(self, interaction: Interaction) -> deque[Interaction]:
-        key = (interaction.name, self._key(interaction.name, interaction.params))
-        return self._index.setdefault(key, deque())
+        name = _matched(interaction.name)
+        return self._index.setdefault((name, self._key(name, interaction.params)), deque())
 
     def _key(self, name: CallName, params: JSON) -> str:
-        return match_key(params, input_shape(name), self.secret_test(name))
+        return match_key(params, input_shape(name), self.compared_by_presence(name))
 
     def _view(self, name: CallName, params: JSON) -> JSON:
-        return match_view(params, input_shape(name), self.secret_test(name))
+        return match_view(params, input_shape(name), self.compared_by_presence(name))
 
     # -- replay -------------------------------------------------------------------------------
 
     def play(self, name: CallName, params: JSON) -> Interaction | None:
         """The next unplayed recording of this call, marked played; None when there is none."""
+        name = _matched(name)
         key = (name, self._key(name, params))
         with self._lock:
             queue = self._index.get(key)
@@ -89,7 +104,7 @@ class Cassette:
         lines = [f"awstape: no recording answers {name} in {name.region}.", ""]
         same_call = [i for i in self.interactions if (i.name.service, i.name.operation)
                      == (name.service, name.operation)]
-        exact = [i for i in same_call if i.name == name
+        exact = [i for i in same_call if _matched(i.name) == _matched(name)
                  and self._view(name, i.params) == live]
         if exact:
             lines.append(
@@ -99,13 +114,13 @@ class Cassette:
         elif same_call:
             def distance(i: Interaction) -> tuple[bool, int]:
                 diff = list(differences(self._view(name, i.params), live))
-                return (i.played, len(diff) + (i.name.region != name.region))
+                return (i.played, len(diff) + (_matched(i.name) != _matched(name)))
             closest = min(same_call, key=distance)
             index = self.interactions.index(closest) + 1
             state = "already played" if closest.played else "not yet played"
             lines.append(
                 f"  Closest recorded call: #{index} {closest.name} ({state}), which differs in:")
-            if closest.name.region != name.region:
+            if _matched(closest.name) != _matched(name):
                 lines.append(f"    region: recorded {closest.name.region}, now {name.region}")
             for difference in differences(self._view(name, closest.params), live):
                 lines.append(f"    {difference}")

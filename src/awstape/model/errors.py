@@ -20,8 +20,8 @@ class CassetteMiss(AwstapeError):
     """An AWS call that the cassette holds no recording for."""
 
 
-class CassetteNotFound(AwstapeError):
-    """Replay was asked for a cassette that does not exist."""
+class CassetteNotFound(CassetteMiss):
+    """Replay was asked for a cassette that does not exist (said at the first AWS call)."""
 
 
 class CorruptCassette(AwstapeError):

@@ -16,10 +16,15 @@ import re
 import string
 from collections.abc import Callable
 
-__all__ = ["FAKE_ACCOUNTS", "FakeBook", "basic_auth_token", "credential", "fake_bytes", "shaped"]
+__all__ = [
+    "EXAMPLE_ACCOUNTS", "FAKE_ACCOUNTS", "FakeBook", "basic_auth_token", "credential",
+    "fake_bytes", "shaped",
+]
 
 # The fake account ids, in the order accounts are met: AWS's own documentation examples.
 FAKE_ACCOUNTS = ("111122223333", "444455556666", "777788889999")
+# AWS's documented example account ids, which stand-ins use by default: never secret.
+EXAMPLE_ACCOUNTS = frozenset({*FAKE_ACCOUNTS, "123456789012", "210987654321", "012345678901"})
 
 _HEX = re.compile(r"[0-9a-f]{8,}|[0-9A-F]{8,}")
 _CLASSES = (string.ascii_uppercase, string.ascii_lowercase, string.digits)
@@ -75,6 +80,7 @@ class FakeBook:
         self.fakes: dict[str, str] = {}  # real -> fake
         self.accounts: dict[str, str] = {}  # real account id -> fake account id
         self.links: dict[str, str] = {}  # recorded fake -> the value the test supplied now
+        self.supplied: set[str] = set()  # account ids the test gave before AWS showed them
         self._issued: set[str] = set()
 
     def fake(self, real: str, make: MakeFake = shaped) -> str:
@@ -87,8 +93,13 @@ class FakeBook:
         self._issued.add(fake)
         return fake
 
-    def account(self, real: str) -> str:
-        if real in FAKE_ACCOUNTS:
+    def account(self, real: str, supplied: bool = False) -> str:
+        """The fake of an account id AWS revealed. One the test itself supplied first (in a
+        request, before AWS showed it) stays itself, as do AWS's example ids."""
+        if real in EXAMPLE_ACCOUNTS or real in self.supplied:
+            return real
+        if supplied and real not in self.accounts:
+            self.supplied.add(real)
             return real
         if real not in self.accounts:
             n = len(self.accounts)

@@ -46,6 +46,7 @@ class Redactor:
     def __init__(self, rules_in_force: Rules | None = None) -> None:
         self.rules = rules_in_force or Rules()
         self.book = FakeBook()
+        self._in_request = False  # account ids first seen in a request are the test's own
 
     # -- values the SDK signs with (record) ---------------------------------------------------
 
@@ -57,7 +58,11 @@ class Redactor:
     # -- requests (record and replay) ---------------------------------------------------------
 
     def request_params(self, params: JSON, model: OperationModel) -> JSON:
-        return walk(params, model.input_shape, self._redact, self._secret_test(model))
+        self._in_request = True
+        try:
+            return walk(params, model.input_shape, self._redact, self._secret_test(model))
+        finally:
+            self._in_request = False
 
     def request_path(self, path: str) -> str:
         return self.scrub(without_credential_query(path))
@@ -126,16 +131,20 @@ class Redactor:
         """A stored text with known secrets, account ids and the user's regexes replaced."""
         if self.book.fakes:
             text = substitute(text, self.book.fakes)
-        text = replace_groups(rules.ACCOUNT_IN_TEXT, text, self.book.account)
-        for real, fake in self.book.accounts.items():
-            if real in text:
-                text = re.sub(rf"(?<!\d){real}(?!\d)", fake, text)
+        if self.rules.redact_account_ids:
+            text = replace_groups(rules.ACCOUNT_IN_TEXT, text, self._account)
+            for real, fake in self.book.accounts.items():
+                if real in text:
+                    text = re.sub(rf"(?<!\d){real}(?!\d)", fake, text)
         for rule in self.rules.regexes:
             text = rule.pattern.sub(_shaped_match, text)
         return text
 
     def scrub_bytes(self, data: bytes) -> bytes:
         return change_bytes(data, self.scrub, self.book.fakes)
+
+    def _account(self, real: str) -> str:
+        return self.book.account(real, supplied=self._in_request)
 
     def _secret_test(self, model: OperationModel) -> SecretTest:
         return self.rules.secret_test(CallName(model.service_model.service_name, model.name, ""))
@@ -163,8 +172,9 @@ class Redactor:
                     fakes.fake_bytes(base64.b64decode(real), seed)).decode("ascii"))
             return value
         if isinstance(value, str):
-            if node.member.lower() in rules.ACCOUNT_MEMBERS and _TWELVE_DIGITS.fullmatch(value):
-                return self.book.account(value)
+            if (node.member.lower() in rules.ACCOUNT_MEMBERS and self.rules.redact_account_ids
+                    and _TWELVE_DIGITS.fullmatch(value)):
+                return self._account(value)
             return self.scrub(value)
         return value
 

@@ -18,7 +18,7 @@ import fnmatch
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +127,11 @@ class Rules:
     headers: frozenset[str] = frozenset()
     regexes: tuple[RegexRule, ...] = ()
     source: str = ""
+    # Parameters matching compares by presence only, though not secret: the escape hatch for
+    # values a test derives from the clock or randomness (``[tool.awstape] ignore``, or
+    # ``@pytest.mark.awstape(ignore=[...])``).
+    ignored: tuple[PathRule, ...] = ()
+    redact_account_ids: bool = True
     _cache: dict[tuple[str, str, tuple[str, ...]], bool] = field(
         default_factory=dict, compare=False, repr=False)
 
@@ -154,6 +159,22 @@ class Rules:
             return bool(self.paths) and self._path_is_secret(name, node.pattern)
         return test
 
+    def presence_test(self, name: CallName) -> SecretTest:
+        """What matching compares by presence only: secrets, and the ignored parameters."""
+        secret = self.secret_test(name)
+        if not self.ignored:
+            return secret
+
+        def test(node: Node) -> bool:
+            return secret(node) or any(r.matches(name.service, name.operation, node.pattern)
+                                       for r in self.ignored)
+        return test
+
+    def ignoring(self, patterns: Sequence[str], source: str) -> Rules:
+        """These rules, with more parameters to ignore (a marker's)."""
+        found = _ignore_rules(patterns, source)
+        return replace(self, ignored=self.ignored + found) if found else self
+
     def _path_is_secret(self, name: CallName, pattern: tuple[str, ...]) -> bool:
         key = (name.service, name.operation, pattern)
         if key not in self._cache:
@@ -174,8 +195,12 @@ class Rules:
             "plain HTTP (vcrpy): headers " + ", ".join(sorted(CREDENTIAL_HEADERS))
             + "; query parameters " + ", ".join(sorted(CREDENTIAL_QUERY)),
         ]
+        if not self.redact_account_ids:
+            lines[5] = "account ids: kept (redact_account_ids = false)"
         where = f" (from {self.source})" if self.source else ""
         lines += [f"path {r.pattern}{where}" for r in self.paths]
+        lines += [f"ignore {r.pattern}{where} (matched by presence, not redacted)"
+                  for r in self.ignored]
         lines += [f"header {h}{where}" for h in sorted(self.headers)]
         lines += [f"regex {r.pattern.pattern}{where}" for r in self.regexes]
         return lines
@@ -228,6 +253,21 @@ def load(start: Path) -> Rules:
                 document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
             except tomllib.TOMLDecodeError as error:
                 raise ConfigError(f"{pyproject}: not valid TOML ({error})") from None
-            entries = document.get("tool", {}).get("awstape", {}).get("redact", [])
-            return Rules.from_config(entries, str(pyproject))
+            table = document.get("tool", {}).get("awstape", {})
+            rules = Rules.from_config(table.get("redact", []), str(pyproject))
+            redact_accounts = table.get("redact_account_ids", True)
+            if not isinstance(redact_accounts, bool):
+                raise ConfigError(f"{pyproject}: [tool.awstape] redact_account_ids must be true "
+                                  "or false")
+            return replace(rules, ignored=_ignore_rules(table.get("ignore", []), str(pyproject)),
+                           redact_account_ids=redact_accounts)
     return Rules()
+
+
+def _ignore_rules(patterns: Any, source: str) -> tuple[PathRule, ...]:
+    if not isinstance(patterns, list | tuple) or not all(
+            isinstance(p, str) and len(PathRule(p).segments) >= 3 for p in patterns):
+        raise ConfigError(
+            f"{source}: ignore must be a list of service.Operation.member paths, e.g. "
+            '["logs.FilterLogEvents.startTime", "dynamodb.PutItem.Item.*.N"]')
+    return tuple(PathRule(p) for p in patterns)

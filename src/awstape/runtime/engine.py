@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import botocore
 import botocore.endpoint
@@ -54,7 +55,9 @@ class Tape:
     record: bool  # send the others to the network and record them
     redactor: Redactor = field(default_factory=Redactor)
     rerecord_hint: str = ""  # the command that records the test again, for error messages
+    absent: CassetteMiss | None = None  # no cassette to replay: said at the first call
     misses: list[CassetteMiss] = field(default_factory=list)
+    endpoints: set[str] = field(default_factory=set)  # where recorded calls really went
     recorded: int = 0
     replayed: int = 0
 
@@ -83,6 +86,9 @@ class Tape:
         if kept is None:  # an operation called before the tape started
             return None
         name, params, model = kept
+        if self.absent is not None:
+            self.misses.append(self.absent)
+            raise self.absent
         if self.replay:
             redacted = self.redactor.request_params(params, model)
             interaction = self.cassette.play(name, redacted)
@@ -106,6 +112,8 @@ class Tape:
         if request is None or response_dict is None:
             return
         name, params, model = context[_CALL]
+        parts = urlsplit(request.url)
+        self.endpoints.add(f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}")
         body = response_dict["body"]
         if not isinstance(body, bytes):  # a streaming output: read it, hand the test a copy
             data = body.read()
@@ -128,7 +136,8 @@ class Tape:
         data, headers = self.redactor.restore(stored, dict(interaction.headers))
         if data != stored:  # a linked value put back: its checksums follow
             headers = checksums.refreshed(headers, data)
-        headers["content-length"] = str(len(data))
+        if data or "content-length" not in headers:  # a HEAD keeps the size it reported
+            headers["content-length"] = str(len(data))
         return AWSResponse(request.url, interaction.status, headers, _RecordedBody(data))
 
 

@@ -11,6 +11,7 @@ import os
 import re
 import secrets
 import sys
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -22,7 +23,7 @@ import botocore
 from awstape.model.cassette import Cassette
 from awstape.model.errors import AwstapeError, CassetteNotFound, NetworkBlocked, UnusedRecordings
 from awstape.redaction.redactor import Redactor
-from awstape.runtime import engine, environment, network
+from awstape.runtime import determinism, engine, environment, network
 from awstape.storage import cassettes, fileformat
 
 __all__ = ["RECORD_MODES", "RecordMode", "Target", "Use", "use_cassette"]
@@ -45,6 +46,14 @@ class Target:
         if endpoint and not environment.is_aws_endpoint(endpoint):
             return cls("endpoint", endpoint)
         return cls("aws")
+
+    def seen(self, endpoints: set[str]) -> Target:
+        """The target as the traffic showed it: calls that went to a non-AWS endpoint (an
+        ``endpoint_url=`` in the code) make a recording "against": "endpoint"."""
+        local = sorted(e for e in endpoints if not environment.is_aws_endpoint(e))
+        if self.against == "aws" and local:
+            return Target("endpoint", local[0])
+        return self
 
     def provenance(self) -> dict[str, str]:
         out: dict[str, str] = {"against": self.against}
@@ -98,8 +107,8 @@ class Use:
         if passed and self.writes and (tape.recorded or not cassette.path.exists()):
             cassette.provenance = {
                 "at": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
-                **self.target.provenance(),
-                "region": _default_region(),
+                **self.target.seen(tape.endpoints).provenance(),
+                "region": _region_used(cassette),
                 "botocore": botocore.__version__,
                 "awstape": metadata.version("awstape"),
                 **{k: v for k, v in cassette.provenance.items() if k == "seed"},
@@ -132,7 +141,13 @@ def _forget_default_session() -> None:
         boto3.DEFAULT_SESSION = None  # type: ignore[attr-defined]
 
 
-def _default_region() -> str:
+def _region_used(cassette: Cassette) -> str:
+    """The region the recording's clients used most (a profile's, an explicit one), else the
+    environment's: replay's default region, for clients made without one."""
+    regions = Counter(i.name.region for i in cassette.interactions
+                      if i.name.region != "aws-global")
+    if regions:
+        return regions.most_common(1)[0][0]
     return (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
             or environment.DEFAULT_REGION)
 
@@ -149,6 +164,7 @@ def use_cassette(
     redactor: Redactor | None = None,
     previous: str | os.PathLike[str] | None = None,
     recording_environment: Mapping[str, str] | None = None,
+    seed_randomness: bool = True,
 ) -> Iterator[Use]:
     """Play or record the cassette at ``path`` around the block.
 
@@ -158,29 +174,34 @@ def use_cassette(
     A fresh recording keeps the random seed of the cassette it replaces (``previous``, by
     default ``path``), so that names made from it stay the same from one recording to the next.
     ``recording_environment`` gives a recording the AWS variables it needs back when the
-    process runs isolated (a pytest session that otherwise replays).
+    process runs isolated (a pytest session that otherwise replays). ``seed_randomness`` draws
+    uuid4, ``random`` and ``secrets`` tokens from the seed kept in the cassette (see
+    ``determinism``).
     """
     if record_mode not in RECORD_MODES:
         raise ValueError(
             f"record_mode must be one of {', '.join(RECORD_MODES)}, not {record_mode!r}")
     cassette_path = Path(path)
     exists = cassette_path.is_file()
+    absent = None
     if record_mode == "none" and not exists:
-        raise CassetteNotFound(
+        # Said at the first AWS call, not before: a test that makes none (or is skipped
+        # before it does) needs no cassette, as under pytest-recording alone.
+        absent = CassetteNotFound(
             f"awstape: no cassette at {cassette_path}, and record mode 'none' (the default in CI) "
             "never goes to the network.\n  Record it once: "
             + (rerecord_hint or "run the test with --record-mode=once")
         )
-    fresh = record_mode in ("all", "rewrite") or not exists
+    fresh = (record_mode in ("all", "rewrite") or not exists) and absent is None
     redactor = redactor or Redactor()
-    cassette = (Cassette(cassette_path, secret_test=redactor.rules.secret_test) if fresh
-                else cassettes.load(cassette_path, redactor.rules))
+    cassette = (Cassette(cassette_path, compared_by_presence=redactor.rules.presence_test)
+                if fresh or absent is not None else cassettes.load(cassette_path, redactor.rules))
     if fresh:
         _keep_seed(cassette, Path(previous) if previous is not None else cassette_path)
     replay = not fresh
-    record = record_mode in ("new_episodes", "all", "rewrite") or fresh
+    record = (record_mode in ("new_episodes", "all", "rewrite") or fresh) and absent is None
     tape = engine.Tape(cassette, replay=replay, record=record, redactor=redactor,
-                       rerecord_hint=rerecord_hint)
+                       rerecord_hint=rerecord_hint, absent=absent)
     use = Use(tape, None, allow_unused, writes=record,
               target=target or Target.from_environment())
     with contextlib.ExitStack() as stack:
@@ -194,6 +215,8 @@ def use_cassette(
             use.guard = stack.enter_context(network.blocked(allowed_hosts))
         elif recording_environment is not None:
             stack.enter_context(environment.variables(recording_environment))
+        if seed_randomness:
+            stack.enter_context(determinism.seeded(use.seed()))
         stack.enter_context(engine.playing(tape))
         yield use
     # Reached only when the block did not raise: a failed block never writes the cassette.

@@ -89,7 +89,7 @@ def from_document(path: Path, document: dict[str, Any], rules: Rules | None = No
     extra = {k: v for k, v in document.items()
              if k not in ("awstape", "recorded", "interactions")}
     return Cassette(path, dict(document.get("recorded") or {}), interactions, extra,
-                    secret_test=rules.secret_test)
+                    compared_by_presence=rules.presence_test)
 
 
 def migrate_file(path: Path, redactor: Redactor, write: bool = True) -> Cassette | None:

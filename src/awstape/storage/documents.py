@@ -34,6 +34,9 @@ def stored_interaction(redactor: Redactor, name: CallName, params: JSON,
     in memory until the cassette is saved (see ``cassettes.save``)."""
     kept = {k.lower(): v for k, v in sorted(headers.items(), key=lambda kv: kv[0].lower())
             if k.lower() not in VOLATILE_RESPONSE_HEADERS}  # sorted: stable diffs
+    length = {k.lower(): v for k, v in headers.items()}.get("content-length", "")
+    if not body and length not in ("", "0"):  # a HEAD's size: nothing to recompute it from
+        kept["content-length"] = length
     stored_params = redactor.request_params(params, model)  # learns the request's secrets first
     body, kept = redactor.response(body, kept, model, status, parsed)
     parts = urlsplit(url)

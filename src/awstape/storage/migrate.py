@@ -62,7 +62,7 @@ def from_vcrpy(document: dict[str, Any], path: Path, redactor: Redactor) -> Cass
         "region": sorted(regions)[0] if regions else "",
     }
     return Cassette(path, provenance, interactions, {"http": http} if http else {},
-                    secret_test=redactor.rules.secret_test)
+                    compared_by_presence=redactor.rules.presence_test)
 
 
 class VcrpySerializer:

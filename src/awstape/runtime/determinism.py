@@ -1,0 +1,53 @@
+"""The randomness ordinary test code draws from, seeded per test while a cassette plays, so
+that names built from it (``f"bucket-{uuid4()}"``) come out at replay as they were recorded.
+
+Seeded: ``uuid.uuid4`` however it was imported (it reads ``os.urandom`` through the ``uuid``
+module's own ``os``, which is what is replaced), the ``random`` module's functions (its hidden
+instance), and ``secrets.token_bytes``/``token_hex``/``token_urlsafe``. Each gets its own stream
+from the seed, and everything is put back afterwards. The seed is kept in the cassette
+(``recorded.seed``) and reused by a re-record. ``os.urandom`` itself, ``ssl`` and
+``random.SystemRandom`` stay truly random.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import secrets
+import types
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+__all__ = ["seeded"]
+
+
+class _SeededOs(types.ModuleType):
+    """The ``os`` module as ``uuid`` sees it: the same, but ``urandom`` draws from a seed."""
+
+    def __init__(self, real: types.ModuleType, source: random.Random) -> None:
+        super().__init__("os")
+        self._real, self._source = real, source
+
+    def urandom(self, size: int) -> bytes:
+        return self._source.randbytes(size)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+@contextlib.contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Draw uuid4, ``random`` and ``secrets`` tokens from ``seed`` for the block's duration."""
+    state = random.getstate()
+    uuid_os = uuid.os  # type: ignore[attr-defined]
+    system = secrets._sysrand  # type: ignore[attr-defined]
+    random.seed(seed)
+    uuid.os = _SeededOs(uuid_os, random.Random(f"{seed}:uuid"))  # type: ignore[attr-defined]
+    secrets._sysrand = random.Random(f"{seed}:secrets")  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        random.setstate(state)
+        uuid.os = uuid_os  # type: ignore[attr-defined]
+        secrets._sysrand = system  # type: ignore[attr-defined]

@@ -1,0 +1,91 @@
+"""A test file written the ordinary way, with no awstape-specific code in it, records on the
+stand-in and replays offline: uuid4 names imported at module top, random payloads, IAM with no
+region, head_object sizes, a multipart download with a progress callback, the documented
+example account, a timestamp parameter, and a test skipped at record."""
+
+from __future__ import annotations
+
+from .conftest import Project
+
+ORDINARY = '''
+import datetime
+import random
+import threading
+from uuid import uuid4
+
+import boto3
+import pytest
+from boto3.s3.transfer import TransferConfig
+
+S3 = boto3.client("s3", region_name="us-east-1")  # module level, as people write it
+
+
+@pytest.mark.vcr
+def test_uuid_names_and_random_payloads():
+    bucket = f"bucket-{uuid4()}"
+    S3.create_bucket(Bucket=bucket)
+    payload = random.randbytes(64)
+    S3.put_object(Bucket=bucket, Key=f"k-{random.randint(0, 10**9)}", Body=payload)
+    assert len(S3.list_objects_v2(Bucket=bucket)["Contents"]) == 1
+
+
+@pytest.mark.vcr
+def test_iam_with_no_region():
+    iam = boto3.client("iam")
+    name = f"role-{uuid4().hex[:8]}"
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument="{}")
+    arn = iam.get_role(RoleName=name)["Role"]["Arn"]
+    assert arn == f"arn:aws:iam::123456789012:role/{name}"  # the documented example account
+
+
+@pytest.mark.vcr
+def test_sizes_and_a_multipart_download_with_progress(tmp_path):
+    bucket = f"big-{uuid4()}"
+    S3.create_bucket(Bucket=bucket)
+    data = random.randbytes(6 * 1024 * 1024)
+    S3.put_object(Bucket=bucket, Key="big", Body=data)
+    assert S3.head_object(Bucket=bucket, Key="big")["ContentLength"] == len(data)
+    seen = []
+    lock = threading.Lock()
+
+    def progress(n):
+        with lock:
+            seen.append(n)
+
+    S3.download_file(bucket, "big", str(tmp_path / "big"), Callback=progress,
+                     Config=TransferConfig(multipart_threshold=2 * 1024 * 1024,
+                                           multipart_chunksize=2 * 1024 * 1024, max_concurrency=1))
+    assert (tmp_path / "big").read_bytes() == data
+    assert sum(seen) == len(data)
+
+
+@pytest.mark.vcr
+def test_clock_derived_parameter():
+    logs = boto3.client("logs", region_name="us-east-1")
+    group = f"group-{uuid4()}"
+    logs.create_log_group(logGroupName=group)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    logs.filter_log_events(logGroupName=group, startTime=int(now.timestamp() * 1000) - 60000)
+    cloudwatch = boto3.client("cloudwatch", region_name="us-east-1")
+    cloudwatch.get_metric_statistics(
+        Namespace="App", MetricName="Hits", StartTime=now - datetime.timedelta(hours=1),
+        EndTime=now, Period=60, Statistics=["Sum"])
+
+
+@pytest.mark.vcr
+def test_skipped_at_record():
+    pytest.skip("not today")
+'''
+
+
+def test_an_ordinary_test_file_records_on_the_standin_and_replays_offline(
+        project: Project) -> None:
+    project.write("test_ordinary.py", ORDINARY)
+    recorded = project.pytest("--record-mode=once", "--aws-standin", timeout=300)
+    recorded.assert_outcomes(passed=4)
+    assert "1 skipped" in recorded.output
+    replayed = project.pytest(offline=True, timeout=300)
+    replayed.assert_outcomes(passed=4)
+    assert "1 skipped" in replayed.output
+    again = project.pytest(offline=True, timeout=300)  # and again: nothing left to chance
+    again.assert_outcomes(passed=4)
