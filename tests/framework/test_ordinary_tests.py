@@ -1,7 +1,7 @@
 """A test file written the ordinary way, with no awstape-specific code in it, records on the
 stand-in and replays offline: uuid4 names imported at module top, random payloads, IAM with no
 region, head_object sizes, a multipart download with a progress callback, the documented
-example account, a timestamp parameter, and a test skipped at record."""
+example account, a timestamp parameter, a named profile, and a test skipped at record."""
 
 from __future__ import annotations
 
@@ -73,6 +73,14 @@ def test_clock_derived_parameter():
 
 
 @pytest.mark.vcr
+def test_a_named_profile():
+    session = boto3.Session(profile_name="deploy")
+    ssm = session.client("ssm")
+    ssm.put_parameter(Name=f"/p/{uuid4()}", Value="1", Type="String")
+    assert ssm.meta.region_name == "eu-west-1"  # the profile's, at record and at replay
+
+
+@pytest.mark.vcr
 def test_skipped_at_record():
     pytest.skip("not today")
 '''
@@ -81,11 +89,59 @@ def test_skipped_at_record():
 def test_an_ordinary_test_file_records_on_the_standin_and_replays_offline(
         project: Project) -> None:
     project.write("test_ordinary.py", ORDINARY)
-    recorded = project.pytest("--record-mode=once", "--aws-standin", timeout=300)
-    recorded.assert_outcomes(passed=4)
+    recorded = project.pytest("--record-mode=once", "--aws-standin", timeout=300,
+                              env={"AWS_DEFAULT_REGION": "eu-west-1"})
+    recorded.assert_outcomes(passed=5)
     assert "1 skipped" in recorded.output
     replayed = project.pytest(offline=True, timeout=300)
-    replayed.assert_outcomes(passed=4)
+    replayed.assert_outcomes(passed=5)
     assert "1 skipped" in replayed.output
     again = project.pytest(offline=True, timeout=300)  # and again: nothing left to chance
-    again.assert_outcomes(passed=4)
+    again.assert_outcomes(passed=5)
+
+
+ESCAPE_HATCH = '''
+import time
+from uuid import uuid4
+
+import boto3
+import pytest
+
+
+def table(name):
+    dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+    dynamodb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                          KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                          AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+    return dynamodb
+
+
+@pytest.mark.vcr
+@pytest.mark.awstape(ignore=["dynamodb.PutItem.Item.at.N"])
+def test_a_marker_ignores_a_clock_value():
+    table("a").put_item(TableName="a", Item={"id": {"S": "a"}, "at": {"N": str(time.time())}})
+
+
+@pytest.mark.vcr
+def test_pyproject_ignores_a_clock_value():
+    table("b").put_item(TableName="b", Item={"id": {"S": "b"}, "seen": {"S": time.ctime()}})
+
+
+@pytest.mark.vcr
+@pytest.mark.awstape(random=False)
+def test_opted_out_of_seeding():
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=f"b-{uuid4()}")
+'''
+
+
+def test_the_escape_hatch_for_values_from_the_clock(project: Project) -> None:
+    project.write("pyproject.toml", '[tool.awstape]\nignore = ["dynamodb.PutItem.Item.seen.S"]\n')
+    project.write("test_hatch.py", ESCAPE_HATCH)
+    project.pytest("--record-mode=once", "--aws-standin").assert_outcomes(passed=3)
+    replayed = project.pytest(offline=True)
+    replayed.assert_outcomes(passed=2, failed=1)
+    # The opted-out test misses, and the message says what to do instead of re-recording.
+    assert "look random or drawn from the clock" in replayed.output
+    assert 'ignore=["s3.CreateBucket.Bucket"]' in replayed.output
+    listed = project.run("awstape", "rules")
+    assert "ignore dynamodb.PutItem.Item.seen.S" in listed.output

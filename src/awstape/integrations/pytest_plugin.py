@@ -95,6 +95,7 @@ def pytest_configure(config: pytest.Config) -> None:
         server = session.standin = session.cleanup.enter_context(standin.running())
         session.cleanup.enter_context(
             environment.variables(environment.isolated(region, server.endpoint_url)))
+        session.cleanup.enter_context(environment.any_profile())
     elif config.getoption("--record-mode") in (None, "none") \
             and not config.getoption("--disable-recording"):
         # A session that replays: isolated from before collection, so that module-level

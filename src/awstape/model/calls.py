@@ -13,6 +13,7 @@ import base64
 import datetime as _dt
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -25,9 +26,23 @@ from botocore.model import OperationModel, ServiceModel, Shape
 from awstape.model.shapes import DESCEND, DROP, Node, SecretTest, model_sensitive, walk
 
 __all__ = [
-    "CLOCK_PLACEHOLDER", "INLINE_BLOB_LIMIT", "JSON", "SENSITIVE_PLACEHOLDER", "CallName",
-    "canonical_params", "differences", "input_shape", "is_clock", "match_key", "match_region",
-    "match_view", "operation_model", "service_model", "wire_protocol"
+    "CLOCK_PLACEHOLDER",
+    "INLINE_BLOB_LIMIT",
+    "JSON",
+    "SENSITIVE_PLACEHOLDER",
+    "CallName",
+    "canonical_params",
+    "differences",
+    "differing",
+    "input_shape",
+    "is_clock",
+    "looks_generated",
+    "match_key",
+    "match_region",
+    "match_view",
+    "operation_model",
+    "service_model",
+    "wire_protocol"
 ]
 
 JSON = Any  # a value json.dumps accepts
@@ -175,22 +190,47 @@ def input_shape(name: CallName) -> Shape | None:
     return model.input_shape if model is not None else None
 
 
-def differences(recorded: JSON, live: JSON, path: str = "") -> Iterator[str]:
+def differences(recorded: JSON, live: JSON) -> Iterator[str]:
     """Dotted paths where two parameter sets differ, each with both values."""
+    for path, old, new in differing(recorded, live):
+        if old is _ABSENT:
+            yield f"{path}: absent in the recording, now {_show(new)}"
+        elif new is _ABSENT:
+            yield f"{path}: recorded {_show(old)}, absent now"
+        else:
+            yield f"{path or '(parameters)'}: recorded {_show(old)}, now {_show(new)}"
+
+
+_ABSENT: Any = object()
+
+
+def differing(recorded: JSON, live: JSON, path: str = "") -> Iterator[tuple[str, JSON, JSON]]:
+    """Each dotted path where two parameter sets differ, with both values (``_ABSENT`` for a
+    missing one)."""
     if isinstance(recorded, dict) and isinstance(live, dict):
         for key in sorted(set(recorded) | set(live), key=str):
             sub = f"{path}.{key}" if path else str(key)
-            if key not in live:
-                yield f"{sub}: recorded {_show(recorded[key])}, absent now"
-            elif key not in recorded:
-                yield f"{sub}: absent in the recording, now {_show(live[key])}"
-            else:
-                yield from differences(recorded[key], live[key], sub)
+            yield from differing(recorded.get(key, _ABSENT), live.get(key, _ABSENT), sub) \
+                if key in recorded and key in live else \
+                [(sub, recorded.get(key, _ABSENT), live.get(key, _ABSENT))]
     elif isinstance(recorded, list) and isinstance(live, list) and len(recorded) == len(live):
         for index, (a, b) in enumerate(zip(recorded, live, strict=True)):
-            yield from differences(a, b, f"{path}[{index}]")
+            yield from differing(a, b, f"{path}[{index}]")
     elif recorded != live:
-        yield f"{path or '(parameters)'}: recorded {_show(recorded)}, now {_show(live)}"
+        yield path, recorded, live
+
+
+_GENERATED = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # a uuid
+    r"|(?<![0-9A-Za-z])(?=[0-9A-Za-z]*\d)(?=[0-9A-Za-z]*[a-zA-Z])[0-9A-Za-z]{8,}(?![0-9A-Za-z])"
+    r"|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}"  # an ISO date and time
+    r"|^1[5-9]\d{8}(\d{3})?$")  # epoch seconds or milliseconds
+
+
+def looks_generated(value: JSON) -> bool:
+    """Whether a value looks drawn from randomness or the clock (a uuid, a random token, a
+    timestamp): re-recording cannot make such a value match."""
+    return _GENERATED.search(str(value)) is not None
 
 
 def _show(value: JSON) -> str:

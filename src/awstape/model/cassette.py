@@ -8,6 +8,7 @@ polling, queue up and replay in their recorded order.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -19,7 +20,9 @@ from awstape.model.calls import (
     JSON,
     CallName,
     differences,
+    differing,
     input_shape,
+    looks_generated,
     match_key,
     match_region,
     match_view,
@@ -50,6 +53,26 @@ class Interaction:
 
 def _models_only(name: CallName) -> SecretTest:
     return model_sensitive
+
+
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def _generated_hint(name: CallName, recorded: JSON, live: JSON) -> list[str]:
+    """What to do when the differing values are random or clock-derived: re-recording would
+    only draw new ones."""
+    paths = sorted({f"{name}.{_INDEX.sub('[]', path)}"
+                    for path, _, new in differing(recorded, live) if looks_generated(new)})
+    if not paths:
+        return []
+    listed = ", ".join(f'"{p}"' for p in paths)
+    return [
+        "  These values look random or drawn from the clock, so recording again would not help:",
+        "    - drawn from uuid4, random or secrets in the test: awstape seeds those per test;",
+        "      check that the test does not opt out with @pytest.mark.awstape(random=False);",
+        f"    - otherwise match them by presence: @pytest.mark.awstape(ignore=[{listed}]),",
+        "      or ignore = [...] under [tool.awstape] in pyproject.toml.",
+    ]
 
 
 def _matched(name: CallName) -> CallName:
@@ -124,6 +147,7 @@ class Cassette:
                 lines.append(f"    region: recorded {closest.name.region}, now {name.region}")
             for difference in differences(self._view(name, closest.params), live):
                 lines.append(f"    {difference}")
+            lines += _generated_hint(name, self._view(name, closest.params), live)
         else:
             recorded = sorted({str(i.name) for i in self.interactions})
             lines.append(f"  The cassette records no {name} call at all.")

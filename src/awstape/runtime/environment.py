@@ -9,10 +9,11 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 __all__ = [
     "AWS_VARIABLES", "DEFAULT_REGION", "DUMMY_ACCESS_KEY_ID", "DUMMY_SECRET_ACCESS_KEY",
-    "current", "is_aws_endpoint", "isolated", "variables"
+    "any_profile", "current", "is_aws_endpoint", "isolated", "variables"
 ]
 
 # Every variable through which botocore could find a real identity, profile or endpoint.
@@ -61,6 +62,46 @@ def variables(values: Mapping[str, str], clear: tuple[str, ...] = AWS_VARIABLES)
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+class _AnyProfile(dict[str, Any]):
+    """A profile map in which every name the code asks for exists, with the dummy credentials
+    and no region (the isolated environment's applies)."""
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+    def __missing__(self, name: str) -> dict[str, Any]:
+        return {"aws_access_key_id": DUMMY_ACCESS_KEY_ID,
+                "aws_secret_access_key": DUMMY_SECRET_ACCESS_KEY}
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self[name]
+
+
+@contextlib.contextmanager
+def any_profile() -> Iterator[None]:
+    """Inside an isolated environment, ``boto3.Session(profile_name="x")`` and ``AWS_PROFILE``
+    find their profile (with dummy credentials) instead of raising ``ProfileNotFound``; the
+    real files are never read."""
+    import botocore.configloader
+    from botocore.exceptions import ConfigNotFound
+
+    original = botocore.configloader.load_config
+
+    def load(config_filename: str) -> dict[str, Any]:  # the session's and the providers'
+        try:
+            config = dict(original(config_filename))
+        except ConfigNotFound:  # /dev/null, as isolation points it
+            config = {}
+        config["profiles"] = _AnyProfile(config.get("profiles") or {})
+        return config
+
+    botocore.configloader.load_config = load
+    try:
+        yield
+    finally:
+        botocore.configloader.load_config = original
 
 
 def current() -> dict[str, str]:

@@ -212,6 +212,7 @@ def use_cassette(
         if replay and not record:
             region = str(cassette.provenance.get("region") or environment.DEFAULT_REGION)
             stack.enter_context(environment.variables(environment.isolated(region)))
+            stack.enter_context(environment.any_profile())
             use.guard = stack.enter_context(network.blocked(allowed_hosts))
         elif recording_environment is not None:
             stack.enter_context(environment.variables(recording_environment))
