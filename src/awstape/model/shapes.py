@@ -91,6 +91,8 @@ def _walk(value: Any, node: Node, visit: Visit, is_secret: SecretTest | None) ->
     if result is not DESCEND:
         return result
     shape = node.shape
+    if shape is not None and shape.type_name == "blob":
+        return value  # a blob's canonical form ({"base64": ...}) is one value, not a map
     if isinstance(value, Mapping):
         out: dict[Any, Any] = {}
         if shape is not None and shape.type_name == "structure":
@@ -127,7 +129,8 @@ def _walk(value: Any, node: Node, visit: Visit, is_secret: SecretTest | None) ->
 def _child(parent: Node, step: Any, member: str, shape: Shape | None, role: Role,
            holder: Mapping[str, Any] | None, is_secret: SecretTest | None) -> Node:
     key = step if isinstance(step, int) and role == "item" else str(step)
-    node = Node((*parent.path, key), member, shape, role, holder, parent.secret)
-    if not parent.secret and is_secret is not None and is_secret(node):
+    inherited = parent.secret and role != "key"  # a key is secret only by its own shape
+    node = Node((*parent.path, key), member, shape, role, holder, inherited)
+    if not inherited and is_secret is not None and is_secret(node):
         return Node(node.path, member, shape, role, holder, True)
     return node

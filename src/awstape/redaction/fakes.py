@@ -43,15 +43,24 @@ def shaped(value: str, seed: str) -> str:
     return "".join(out)
 
 
+# What every STS session token of a kind begins with: public, and what code checks for.
+SESSION_TOKEN_PREFIXES = ("FQoGZXIvYXdzE", "FwoGZXIvYXdzE", "IQoJb3JpZ2luX2Vj", "AQoDYXdzE")
+
+
 def credential(value: str, seed: str) -> str:
     """A fake key or token that ends in ``EXAMPLE``, the mark scanners know as a fake.
 
-    An access key id keeps its ``AKIA``/``ASIA`` prefix, as AWS's documentation keys do.
+    An access key id keeps its ``AKIA``/``ASIA`` prefix, as AWS's documentation keys do, and
+    a session token the prefix every token of its kind has. A value that is already one of
+    AWS's documentation examples (it holds ``EXAMPLE``) stays itself: it is no secret.
     """
+    if "EXAMPLE" in value:
+        return value
     if len(value) == 20 and value[:4].isalpha():
         return value[:4] + shaped(value[4:13], seed).upper() + "EXAMPLE"
-    if len(value) >= 20:
-        return shaped(value[:-10], seed) + "EXAMPLEKEY"
+    prefix = next((p for p in SESSION_TOKEN_PREFIXES if value.startswith(p)), "")
+    if len(value) >= 20 + len(prefix):
+        return prefix + shaped(value[len(prefix):-10], seed) + "EXAMPLEKEY"
     return shaped(value, seed)
 
 

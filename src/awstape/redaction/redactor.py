@@ -143,6 +143,11 @@ class Redactor:
     def scrub_bytes(self, data: bytes) -> bytes:
         return change_bytes(data, self.scrub, self.book.fakes)
 
+    def _secret_bytes(self, encoded: str) -> str:
+        """The fake of secret bytes, as base64: random bytes of the same length."""
+        return self.book.fake(encoded, lambda real, seed: base64.b64encode(
+            fakes.fake_bytes(base64.b64decode(real), seed)).decode("ascii"))
+
     def _account(self, real: str) -> str:
         return self.book.account(real, supplied=self._in_request)
 
@@ -153,7 +158,9 @@ class Redactor:
         """One position of a request or response: secrets faked, the rest scrubbed."""
         if node.role == "key":
             return self._secret(value, node.member) if node.secret and value else DESCEND
-        if _is_binary_blob(value, node) and not node.secret:  # canonical form of short bytes
+        if _is_binary_blob(value, node):  # the canonical form of short bytes
+            if node.secret:
+                return {"base64": self._secret_bytes(str(value["base64"]))}
             data = base64.b64decode(value["base64"])
             return {"base64": base64.b64encode(self.scrub_bytes(data)).decode("ascii")}
         if isinstance(value, Mapping | list | tuple):
@@ -167,9 +174,7 @@ class Redactor:
                     self.book.fakes.setdefault(b64(value), b64(fake))
                 return fake
             if isinstance(value, bytes | bytearray):
-                encoded = base64.b64encode(bytes(value)).decode("ascii")
-                return self.book.fake(encoded, lambda real, seed: base64.b64encode(
-                    fakes.fake_bytes(base64.b64decode(real), seed)).decode("ascii"))
+                return self._secret_bytes(base64.b64encode(bytes(value)).decode("ascii"))
             return value
         if isinstance(value, str):
             if (node.member.lower() in rules.ACCOUNT_MEMBERS and self.rules.redact_account_ids

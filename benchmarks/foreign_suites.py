@@ -1,0 +1,199 @@
+"""Foreign code as the yardstick: moto's own boto3 test suites, recorded and replayed.
+
+For a moto checkout (a git directory, e.g. the one the search tool's ``fetch github:getmoto/moto``
+gives) and a list of service test folders, each test is marked ``vcr`` by a root conftest; then,
+once with awstape and once with plain pytest-recording/vcrpy (``-p no:awstape``), side by side:
+
+1. record against a moto server started here (moto's own server mode: ``TEST_SERVER_MODE``);
+2. replay offline, in an empty network namespace, with every AWS variable unset;
+3. report, per service, the share of record-passing tests that also pass at replay, and the
+   replay failures grouped by cause.
+
+Tests that need Docker or other hosts are left out (``-m "not requires_docker and not network"``).
+
+    python -m benchmarks.foreign_suites --moto /work/.mirror/getmoto+moto/repo sts kms sqs
+
+It needs moto's test dependencies (``freezegun``, ``pyotp``), which it installs when missing.
+Exit 0 when awstape replays at least as much as vcrpy for every service, else 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import contextlib
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from awstape.runtime import offline, standin
+
+MODES = {"awstape": [], "vcrpy": ["-p", "no:awstape"]}
+CONFTEST = '''
+import pytest
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        item.add_marker(pytest.mark.vcr)
+'''
+_NOISE = re.compile(r"0x[0-9a-f]+|[0-9a-f]{8}-[0-9a-f-]{27}|\d+|'[^']*'|\"[^\"]*\"")
+
+
+@dataclass
+class Outcome:
+    passed: set[str] = field(default_factory=set)
+    failures: dict[str, str] = field(default_factory=dict)  # test -> first line of the cause
+    seconds: float = 0.0
+
+
+def export_tests(moto_git: Path, services: Sequence[str], into: Path) -> None:
+    """moto's ``tests/`` tree (the service folders asked for, and what they import) from the
+    git directory or a plain checkout."""
+    wanted = ["tests/__init__.py", "tests/conftest.py", "tests/markers.py",
+              *(f"tests/test_{s}" for s in services)]
+    if (moto_git / "tests").is_dir():
+        for item in wanted:
+            source = moto_git / item
+            (into / item).parent.mkdir(parents=True, exist_ok=True)
+            if source.is_dir():
+                shutil.copytree(source, into / item)
+            elif source.is_file():
+                shutil.copy(source, into / item)
+        return
+    archive = subprocess.run(["git", f"--git-dir={moto_git}", "archive", "HEAD", *wanted],
+                             capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=__import__("io").BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+
+
+def run_pytest(root: Path, services: Sequence[str], mode: str, record: bool,
+               endpoint: str) -> Outcome:
+    report = root / f"junit-{mode}-{'record' if record else 'replay'}.xml"
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p",
+               "no:randomly", *MODES[mode], "--junitxml", str(report), "-o",
+               "addopts=", "-m", "not requires_docker and not network",
+               "--record-mode", "once" if record else "none",
+               *(f"tests/test_{s}" for s in services)]
+    env = offline.environment_without_aws()
+    env.update({"TEST_SERVER_MODE": "true", "TEST_SERVER_MODE_ENDPOINT": endpoint,
+                "MOTO_CALL_RESET_API": "true"})
+    if record:
+        env.update({"AWS_ACCESS_KEY_ID": "AKIAAWSTAPEDUEXAMPLE", "AWS_DEFAULT_REGION": "us-east-1",
+                    "AWS_SECRET_ACCESS_KEY": "awstape/foreign/suites/not/a/real/key/0000"})
+    else:
+        command = offline.in_empty_network(command)[0]
+    started = time.perf_counter()
+    subprocess.run(command, cwd=root, env=env, capture_output=True, check=False)
+    outcome = read_junit(report)
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def read_junit(report: Path) -> Outcome:
+    outcome = Outcome()
+    if not report.is_file():
+        return outcome
+    for case in ElementTree.parse(report).iter("testcase"):
+        name = f"{case.get('classname')}::{case.get('name')}"
+        problem = case.find("failure")
+        if problem is None:
+            problem = case.find("error")
+        if problem is not None:
+            message = (problem.get("message") or problem.text or "").strip().splitlines()
+            outcome.failures[name] = message[0][:200] if message else "(no message)"
+        elif case.find("skipped") is None:
+            outcome.passed.add(name)
+    return outcome
+
+
+def service_of(test: str) -> str:
+    match = re.search(r"tests\.test_([a-z0-9]+)", test)
+    return match.group(1) if match else "?"
+
+
+def cause(message: str) -> str:
+    return _NOISE.sub("#", message)[:110]
+
+
+@contextlib.contextmanager
+def moto_server() -> Iterator[str]:
+    with standin.running() as server:
+        yield server.endpoint_url
+
+
+def ensure_test_dependencies() -> None:
+    missing = [m for m in ("freezegun", "pyotp") if importlib.util.find_spec(m) is None]
+    if missing:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", *missing], check=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.foreign_suites")
+    parser.add_argument("--moto", type=Path, required=True,
+                        help="a moto git directory (or checkout) holding tests/")
+    parser.add_argument("--keep", type=Path, help="work here and keep it (default: a temp dir)")
+    parser.add_argument("services", nargs="+", help="moto test folders: sts kms sqs ...")
+    args = parser.parse_args(argv)
+    ensure_test_dependencies()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="awstape-foreign-"))
+    results: dict[tuple[str, str], tuple[Outcome, Outcome]] = {}
+    try:
+        for mode in MODES:
+            root = work / mode
+            export_tests(args.moto, args.services, root)
+            (root / "conftest.py").write_text(CONFTEST)
+            with moto_server() as endpoint:
+                recorded = run_pytest(root, args.services, mode, True, endpoint)
+            replayed = run_pytest(root, args.services, mode, False, endpoint)
+            results[(mode, "all")] = (recorded, replayed)
+        return report(results, args.services)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def report(results: dict[tuple[str, str], tuple[Outcome, Outcome]],
+           services: Sequence[str]) -> int:
+    print(f"{'service':14} {'awstape':>22} {'vcrpy':>22}")
+    worse = 0
+    totals = {mode: [0, 0] for mode in MODES}
+    for service in services:
+        cells = []
+        rates = {}
+        for mode in MODES:
+            recorded, replayed = results[(mode, "all")]
+            base = {t for t in recorded.passed if service_of(t) == service}
+            kept = base & replayed.passed
+            totals[mode][0] += len(kept)
+            totals[mode][1] += len(base)
+            rates[mode] = len(kept) / len(base) if base else 1.0
+            cells.append(f"{len(kept):5}/{len(base):<5} {rates[mode]:7.1%}")
+        worse += rates["awstape"] < rates["vcrpy"]
+        print(f"{service:14} {cells[0]:>22} {cells[1]:>22}")
+    print(f"{'all':14} " + " ".join(
+        f"{k:5}/{n:<5} {k / n if n else 1:7.1%}".rjust(22) for k, n in totals.values()))
+    for mode in MODES:
+        recorded, replayed = results[(mode, "all")]
+        causes = collections.Counter(cause(replayed.failures.get(t, "(not run at replay)"))
+                                     for t in recorded.passed - replayed.passed)
+        print(f"\n{mode}: record {recorded.seconds:.0f} s, replay {replayed.seconds:.0f} s; "
+              f"replay failures by cause:")
+        for text, count in causes.most_common(15):
+            print(f"  {count:5}  {text}")
+    return 1 if worse else 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    raise SystemExit(main())
