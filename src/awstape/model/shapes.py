@@ -78,7 +78,8 @@ def leaves(value: Any, shape: Shape | None,
     found: list[tuple[Node, Any]] = []
 
     def visit(item: Any, node: Node) -> Any:
-        if not isinstance(item, Mapping | list | tuple):
+        blob = node.shape is not None and node.shape.type_name == "blob"
+        if blob or not isinstance(item, Mapping | list | tuple):
             found.append((node, item))
         return DESCEND
 

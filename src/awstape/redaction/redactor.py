@@ -94,6 +94,8 @@ class Redactor:
                if node.secret}
         for node, fake in leaves(recorded, model.input_shape, test):
             value = now.get(node.path)
+            if isinstance(fake, Mapping) and isinstance(value, Mapping):  # short binary blobs
+                fake, value = fake.get("base64"), value.get("base64")
             if (node.secret and node.role != "key" and isinstance(fake, str)
                     and isinstance(value, str) and fake != value):
                 self.book.link(fake, value)
@@ -177,9 +179,9 @@ class Redactor:
                 return self._secret_bytes(base64.b64encode(bytes(value)).decode("ascii"))
             return value
         if isinstance(value, str):
-            if (node.member.lower() in rules.ACCOUNT_MEMBERS and self.rules.redact_account_ids
-                    and _TWELVE_DIGITS.fullmatch(value)):
-                return self._account(value)
+            if self.rules.redact_account_ids and _TWELVE_DIGITS.fullmatch(value) and (
+                    node.member.lower() in rules.ACCOUNT_MEMBERS or self._in_request):
+                return self._account(value)  # in a request: the test's own, unless AWS said it
             return self.scrub(value)
         return value
 
@@ -193,6 +195,12 @@ class Redactor:
         document = parsed_json_secret(value)
         if document is not None:
             return self.book.fake(value, lambda real, seed: fake_json(document, self.book))
+        if value not in self.book.fakes and self.book.fakes:
+            # A secret built around ones already known (an SSM SecureString read back as
+            # "kms:alias/aws/ssm:<value>"): those are replaced, so that linking gives it back.
+            known = substitute(value, self.book.fakes)
+            if known != value:
+                return self.book.fake(value, lambda real, seed: known)
         return self.book.fake(value)
 
 
