@@ -5,8 +5,8 @@ Seeded: ``uuid.uuid4`` however it was imported (it reads ``os.urandom`` through 
 module's own ``os``, which is what is replaced), the ``random`` module's functions (its hidden
 instance), and ``secrets.token_bytes``/``token_hex``/``token_urlsafe``. Each gets its own stream
 from the seed, and everything is put back afterwards. The seed is kept in the cassette
-(``recorded.seed``) and reused by a re-record. ``os.urandom`` itself, ``ssl`` and
-``random.SystemRandom`` stay truly random.
+(``recorded.seed``) and reused by a re-record. ``os.urandom`` itself, ``ssl``,
+``random.SystemRandom`` and the SDK's own uuid4s (idempotency tokens) stay truly random.
 """
 
 from __future__ import annotations
@@ -14,12 +14,15 @@ from __future__ import annotations
 import contextlib
 import random
 import secrets
+import sys
 import types
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 __all__ = ["seeded"]
+
+_SDK = ("botocore.", "boto3.", "s3transfer.", "aiobotocore.")
 
 
 class _SeededOs(types.ModuleType):
@@ -30,6 +33,11 @@ class _SeededOs(types.ModuleType):
         self._real, self._source = real, source
 
     def urandom(self, size: int) -> bytes:
+        # The SDK's own uuid4s (idempotency tokens) stay random: a re-record reuses the seed,
+        # and AWS would take a repeated token for a retry of yesterday's call.
+        caller = sys._getframe(2).f_globals.get("__name__", "")
+        if caller.startswith(_SDK):
+            return self._real.urandom(size)  # type: ignore[no-any-return]
         return self._source.randbytes(size)
 
     def __getattr__(self, name: str) -> Any:
