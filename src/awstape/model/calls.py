@@ -171,11 +171,15 @@ CLOCK_PLACEHOLDER = "<time>"
 
 
 def is_clock(node: Node) -> bool:
-    """A timestamp by the model: its type, or an epoch number in a shape named for one (the
-    Logs API's ``Timestamp`` longs)."""
+    """A timestamp by the model: its type, or an epoch number whose shape or member is named
+    for one (the Logs API's ``Timestamp`` longs, ``fromTime``, ``startTime``)."""
     shape = node.shape
     return shape is not None and (shape.type_name == "timestamp" or (
-        shape.type_name in ("long", "integer", "double") and shape.name.endswith("Timestamp")))
+        shape.type_name in ("long", "integer", "double")
+        and (shape.name.endswith("Timestamp") or _TIME_MEMBER.search(node.member) is not None)))
+
+
+_TIME_MEMBER = re.compile(r"(?:^|[a-z])(?:Time|Timestamp)$|^(?:time|timestamp)$")
 
 
 def match_key(params: JSON, shape: Shape | None,
@@ -224,7 +228,8 @@ _GENERATED = re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # a uuid
     r"|(?<![0-9A-Za-z])(?=[0-9A-Za-z]*\d)(?=[0-9A-Za-z]*[a-zA-Z])[0-9A-Za-z]{8,}(?![0-9A-Za-z])"
     r"|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}"  # an ISO date and time
-    r"|^1[5-9]\d{8}(\d{3})?$")  # epoch seconds or milliseconds
+    r"|^1[5-9]\d{8}(\d{3})?$"  # epoch seconds or milliseconds
+    r"|^-?\d{16,}$")  # a hash() of a string: random per process unless PYTHONHASHSEED is set
 
 
 def looks_generated(value: JSON) -> bool:
