@@ -204,6 +204,7 @@ def awstape(request: pytest.FixtureRequest, vcr: Any) -> Iterator[Use | None]:
     )
     server = session.standin
     target = Target("standin", moto_version=server.moto_version) if server else None
+    failure = ""
     try:
         with use_cassette(
             path,
@@ -231,8 +232,11 @@ def awstape(request: pytest.FixtureRequest, vcr: Any) -> Iterator[Use | None]:
                 session.manifest.staged.append(StagedCassette(
                     request.node.nodeid, str(committed.resolve()), str(path.resolve()), passed))
     except (AwstapeError, NetworkBlocked) as error:
-        # One readable failure in AWS terms; the plugin's own frames say nothing to the user.
-        pytest.fail(str(error), pytrace=False)
+        failure = str(error)
+    if failure:
+        # One readable failure in AWS terms, outside the except block: the plugin's own
+        # frames, and the exception it handled, say nothing to the user.
+        pytest.fail(failure, pytrace=False)
 
 
 def _staged(staging: Path, root: Path, path: Path) -> Path:

@@ -82,6 +82,7 @@ class Tape:
             self.redactor.learn_credentials(frozen.access_key, frozen.secret_key, frozen.token)
 
     def before_send(self, request: AWSPreparedRequest) -> AWSResponse | None:
+        __tracebackhide__ = True  # a miss is shown at the test's call, not in awstape's code
         kept = request.context.get(_CALL)
         if kept is None:  # an operation called before the tape started
             return None
@@ -192,6 +193,7 @@ def _before_sign(request_signer: Any = None, **_: Any) -> None:
 
 
 def _before_send(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
+    __tracebackhide__ = True
     tape = _active
     return tape.before_send(request) if tape is not None else None
 
