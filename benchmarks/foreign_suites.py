@@ -79,9 +79,9 @@ def export_tests(moto_git: Path, services: Sequence[str], into: Path) -> None:
 
 
 def run_pytest(root: Path, services: Sequence[str], mode: str, record: bool,
-               endpoint: str) -> Outcome:
+               endpoint: str, python: str) -> Outcome:
     report = root / f"junit-{mode}-{'record' if record else 'replay'}.xml"
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p",
+    command = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p",
                "no:randomly", *MODES[mode], "--junitxml", str(report), "-o",
                "addopts=", "-m", "not requires_docker and not network",
                "--continue-on-collection-errors",
@@ -148,6 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--moto", type=Path, required=True,
                         help="a moto git directory (or checkout) holding tests/")
     parser.add_argument("--keep", type=Path, help="work here and keep it (default: a temp dir)")
+    parser.add_argument("--python", default=sys.executable,
+                        help="the interpreter whose awstape runs the suites (another venv's, "
+                             "to compare two versions); default: this one")
     parser.add_argument("services", nargs="+", help="moto test folders: sts kms sqs ...")
     args = parser.parse_args(argv)
     ensure_test_dependencies()
@@ -159,8 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             export_tests(args.moto, args.services, root)
             (root / "conftest.py").write_text(CONFTEST)
             with moto_server() as endpoint:
-                recorded = run_pytest(root, args.services, mode, True, endpoint)
-            replayed = run_pytest(root, args.services, mode, False, endpoint)
+                recorded = run_pytest(root, args.services, mode, True, endpoint, args.python)
+            replayed = run_pytest(root, args.services, mode, False, endpoint, args.python)
             results[(mode, "all")] = (recorded, replayed)
         return report(results, args.services)
     finally:

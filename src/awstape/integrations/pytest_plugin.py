@@ -35,13 +35,13 @@ class _Session:
     """What the plugin keeps for one pytest session: no module-level state."""
 
     rules: rules.Rules
+    manifest: Manifest  # what the run tells `awstape audit` and `awstape rerecord`
     persister: vcrpy_bridge.SharedFilePersister = field(
         default_factory=vcrpy_bridge.SharedFilePersister)
     standin: standin.StandIn | None = None
     # The AWS variables as the session found them, kept while a replay-only session runs
     # isolated: a test that records after all gets them back.
     real_environment: dict[str, str] | None = None
-    manifest: Manifest = field(default_factory=lambda: Manifest("", [], []))
     cleanup: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
 
@@ -86,10 +86,10 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     engine.install()
     try:
-        session = config.stash[_session] = _Session(rules.load(config.rootpath))
+        session = config.stash[_session] = _Session(
+            rules.load(config.rootpath), manifest=Manifest(str(config.rootpath), [], []))
     except ConfigError as error:
         raise pytest.UsageError(str(error)) from None
-    session.manifest.root = str(config.rootpath)
     region = os.environ.get("AWS_DEFAULT_REGION") or environment.DEFAULT_REGION
     if config.getoption("--aws-standin"):
         server = session.standin = session.cleanup.enter_context(standin.running())

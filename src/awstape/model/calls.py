@@ -42,7 +42,8 @@ __all__ = [
     "match_view",
     "operation_model",
     "service_model",
-    "wire_protocol"
+    "text_or_base64",
+    "wire_protocol",
 ]
 
 JSON = Any  # a value json.dumps accepts
@@ -144,6 +145,11 @@ def _canonical(value: Any, node: Node) -> Any:
 def _blob(data: bytes) -> JSON:
     if len(data) > INLINE_BLOB_LIMIT:
         return {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    return text_or_base64(data)
+
+
+def text_or_base64(data: bytes) -> JSON:
+    """Bytes as JSON holds them: UTF-8 text as text, anything else as ``{"base64": ...}``."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -39,7 +39,6 @@ __all__ = ["Redactor", "refuse_credentials", "without_credential_query"]
 _TWELVE_DIGITS = re.compile(r"\d{12}")
 
 
-
 class Redactor:
     """The redaction of one cassette; see the module's docstring."""
 
@@ -94,14 +93,16 @@ class Redactor:
                if node.secret}
         for node, fake in leaves(recorded, model.input_shape, test):
             value = now.get(node.path)
-            if isinstance(fake, Mapping) and isinstance(value, Mapping):  # short binary blobs
-                fake, value = fake.get("base64"), value.get("base64")
+            # A blob is text on the wire as base64 of it; short binary bytes are base64 already.
+            text_blob = node.shape is not None and node.shape.type_name == "blob"
+            if isinstance(fake, Mapping) and isinstance(value, Mapping):
+                fake, value, text_blob = fake.get("base64"), value.get("base64"), False
             if (node.secret and node.role != "key" and isinstance(fake, str)
                     and isinstance(value, str) and fake != value):
                 self.book.link(fake, value)
                 if node.member in rules.MD5_SENT_BESIDE:
                     self.book.link(md5_b64(fake), md5_b64(value))
-                if node.shape is not None and node.shape.type_name == "blob":
+                if text_blob:
                     self.book.link(b64(fake), b64(value))
                 link_json(self.book, fake, value)
 

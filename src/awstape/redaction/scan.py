@@ -11,11 +11,12 @@ import base64
 import binascii
 import contextlib
 import re
-import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
+
+from awstape.redaction.text import gunzip
 
 __all__ = ["Finding", "files", "kinds_in", "scan_paths", "scan_text"]
 
@@ -62,15 +63,13 @@ def _raw(text: str) -> Iterator[str]:
 
 
 def _as_text(data: bytes) -> str | None:
-    """Decoded bytes worth a look: a gzip stream opened, UTF-16 or UTF-8 mostly text."""
+    """Decoded bytes worth a look: a gzip stream opened (what of it unpacks), UTF-16 or UTF-8
+    mostly text."""
     if data[:2] == b"\x1f\x8b":
-        opener = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        with contextlib.suppress(zlib.error):
-            data = opener.decompress(data, _GZIP_LIMIT)
-    if data.count(0) * 3 > len(data) > 0:
-        for codec in ("utf-16-le", "utf-16-be"):
-            with contextlib.suppress(UnicodeDecodeError):
-                return data.decode(codec)
+        data = gunzip(data, _GZIP_LIMIT, whole=False) or data
+    utf16 = _utf16(data)
+    if utf16 is not None:
+        return utf16
     text = data.decode("utf-8", errors="ignore")
     return text if len(text) >= len(data) * 0.9 else None
 
@@ -131,7 +130,13 @@ def scan_text(text: str, path: str) -> list[Finding]:
 
 
 def _text_of(data: bytes) -> str:
-    """A file's text: UTF-16 by its byte order mark or its zero bytes, else UTF-8."""
+    """A file's text: UTF-16 when it is, else UTF-8."""
+    utf16 = _utf16(data)
+    return utf16 if utf16 is not None else data.decode("utf-8", errors="replace")
+
+
+def _utf16(data: bytes) -> str | None:
+    """``data`` as UTF-16 text, known by its byte order mark or its zero bytes; else None."""
     codec = None
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         codec = "utf-16"
@@ -140,7 +145,7 @@ def _text_of(data: bytes) -> str:
     if codec is not None:
         with contextlib.suppress(UnicodeDecodeError):
             return data.decode(codec)
-    return data.decode("utf-8", errors="replace")
+    return None
 
 
 def files(paths: Iterable[Path], problems: list[str]) -> Iterator[Path]:

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 from xml.sax.saxutils import escape as xml_escape
 
-__all__ = ["b64", "change_bytes", "md5_b64", "replace_groups", "substitute"]
+__all__ = ["b64", "change_bytes", "gunzip", "md5_b64", "replace_groups", "substitute"]
 
 # Values shorter than this are replaced only as tokens (between non-alphanumerics: "value",
 # >value<, password=value&), never inside a longer word, so that a short secret cannot rewrite
@@ -59,7 +59,7 @@ def change_bytes(data: bytes, change: Callable[[str], str], pairs: Mapping[str, 
     """``data`` with ``change`` applied to it as text; a gzip stream is opened and changed
     inside; other binary data gets only the ``pairs`` (long values) replaced, byte for byte."""
     if data[:2] == b"\x1f\x8b":
-        inner = _gunzip(data)
+        inner = gunzip(data, _GZIP_LIMIT, whole=True)
         if inner is not None:
             unpacked = change_bytes(inner, change, pairs)
             return data if unpacked == inner else gzip.compress(unpacked, mtime=0)
@@ -74,13 +74,15 @@ def change_bytes(data: bytes, change: Callable[[str], str], pairs: Mapping[str, 
     return data if changed == text else changed.encode("utf-8")
 
 
-def _gunzip(data: bytes) -> bytes | None:
+def gunzip(data: bytes, limit: int, whole: bool) -> bytes | None:
+    """What the gzip stream at the start of ``data`` holds, up to ``limit`` bytes unpacked;
+    None when it is no stream, or (``whole``) when it is larger than that or cut short."""
     opener = zlib.decompressobj(16 + zlib.MAX_WBITS)
     try:
-        inner = opener.decompress(data, _GZIP_LIMIT)
+        inner = opener.decompress(data, limit)
     except zlib.error:
         return None
-    return inner if opener.eof else None  # too large, or cut short: left as it is
+    return inner if opener.eof or not whole else None
 
 
 def md5_b64(value: str) -> str:

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from botocore.model import OperationModel
 
-from awstape.model.calls import JSON, CallName
+from awstape.model.calls import JSON, CallName, text_or_base64
 from awstape.model.cassette import Cassette, Interaction
 from awstape.redaction.redactor import Redactor
 from awstape.storage import fileformat
@@ -89,12 +89,7 @@ def to_document(cassette: Cassette,
 
 def _stored_bytes(value: Any) -> Any:
     """A body of plain HTTP as JSON can hold it: text as text, other bytes as base64."""
-    if isinstance(value, bytes | bytearray):
-        try:
-            return bytes(value).decode("utf-8")
-        except UnicodeDecodeError:
-            return {"base64": base64.b64encode(bytes(value)).decode("ascii")}
-    return value
+    return text_or_base64(bytes(value)) if isinstance(value, bytes | bytearray) else value
 
 
 def _loaded_bytes(value: Any) -> Any:
