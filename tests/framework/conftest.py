@@ -61,6 +61,7 @@ class Project:
         variables unset."""
         environment = awstape_offline.environment_without_aws()
         environment.pop("CI", None)
+        environment.pop("PYTHONHASHSEED", None)  # as a user's shell has it, not as ours fixed it
         environment.update(env or {})
         if program == "awstape":
             program = str(Path(sys.executable).parent / "awstape")

@@ -1,7 +1,7 @@
 """A test file written the ordinary way, with no awstape-specific code in it, records on the
 stand-in and replays offline: uuid4 names imported at module top, random payloads, IAM with no
 region, head_object sizes, a multipart download with a progress callback, the documented
-example account, a timestamp parameter, a named profile, and a test skipped at record."""
+example account, a name from hash(), a timestamp parameter, a named profile, and a test skipped at record."""
 
 from __future__ import annotations
 
@@ -36,6 +36,13 @@ def test_iam_with_no_region():
     iam.create_role(RoleName=name, AssumeRolePolicyDocument="{}")
     arn = iam.get_role(RoleName=name)["Role"]["Arn"]
     assert arn == f"arn:aws:iam::123456789012:role/{name}"  # the documented example account
+
+
+@pytest.mark.vcr
+def test_a_name_from_hash():
+    route53 = boto3.client("route53")
+    zone = route53.create_hosted_zone(Name="example.com.", CallerReference=str(hash("foo")))
+    route53.get_hosted_zone(Id=zone["HostedZone"]["Id"])
 
 
 @pytest.mark.vcr
@@ -91,13 +98,13 @@ def test_an_ordinary_test_file_records_on_the_standin_and_replays_offline(
     project.write("test_ordinary.py", ORDINARY)
     recorded = project.pytest("--record-mode=once", "--aws-standin", timeout=300,
                               env={"AWS_DEFAULT_REGION": "eu-west-1"})
-    recorded.assert_outcomes(passed=5)
+    recorded.assert_outcomes(passed=6)
     assert "1 skipped" in recorded.output
     replayed = project.pytest(offline=True, timeout=300)
-    replayed.assert_outcomes(passed=5)
+    replayed.assert_outcomes(passed=6)
     assert "1 skipped" in replayed.output
     again = project.pytest(offline=True, timeout=300)  # and again: nothing left to chance
-    again.assert_outcomes(passed=5)
+    again.assert_outcomes(passed=6)
 
 
 ESCAPE_HATCH = '''
@@ -145,3 +152,16 @@ def test_the_escape_hatch_for_values_from_the_clock(project: Project) -> None:
     assert 'ignore=["s3.CreateBucket.Bucket"]' in replayed.output
     listed = project.run("awstape", "rules")
     assert "ignore dynamodb.PutItem.Item.seen.S" in listed.output
+
+
+def test_hash_is_fixed_for_pytest_as_the_program_and_only_then(project: Project) -> None:
+    project.write("test_h.py", 'import os\n\n\ndef test_h():\n'
+                  '    print("HASH", hash("foo"), os.environ.get("PYTHONHASHSEED"))\n')
+    runs = [project.pytest("-s", "test_h.py").output for _ in range(2)]
+    hashes = [line for run in runs for line in run.splitlines() if line.startswith("HASH")]
+    assert len(hashes) == 2 and hashes[0] == hashes[1] and hashes[0].endswith(" 0"), runs
+    # A program that runs pytest inside itself is never started again: it may have done
+    # things before that a second start would repeat.
+    project.write("inline.py", 'import pytest\n\nprint("STARTED")\npytest.main(["-s", "test_h.py"])\n')
+    inline = project.run("python", "inline.py").output
+    assert inline.count("STARTED") == 1 and "HASH" in inline and inline.count(" None") == 1, inline

@@ -56,3 +56,33 @@ def test_plain_http_lives_in_the_http_section_and_replays(project: Project) -> N
     assert "amz-sdk-invocation-id" not in text
     assert "canary-bearer" not in text and "CANARY" not in text and "abab" not in text
     project.pytest(offline=True).assert_outcomes(passed=1)
+
+
+OWN_SERVER = '''
+import http.server
+import threading
+import urllib.request
+
+import pytest
+from test_user import Hello
+
+
+@pytest.fixture
+def server_url():
+    server = http.server.HTTPServer(("127.0.0.1", 0), Hello)  # the OS picks the port
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.mark.vcr
+def test_own_server(server_url):
+    assert urllib.request.urlopen(f"{server_url}/hello").read().startswith(b"hello")
+'''
+
+
+def test_a_server_the_test_starts_on_loopback_replays_on_another_port(project: Project) -> None:
+    project.write("test_user.py", MIXED)
+    project.write("test_own.py", OWN_SERVER)
+    project.pytest("--record-mode=once", "test_own.py").assert_outcomes(passed=1)
+    project.pytest("test_own.py", offline=True).assert_outcomes(passed=1)

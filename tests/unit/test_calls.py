@@ -52,3 +52,38 @@ def test_differences_are_dotted_paths_with_both_values() -> None:
 def test_unknown_operations_have_no_model() -> None:
     assert operation_model("ssm", "NoSuchOperation") is None
     assert operation_model("ssm", "GetParameter") is not None
+
+
+def test_values_drawn_anew_pair_up_and_nothing_else_does() -> None:
+    from awstape.model.calls import drawn_alike
+
+    alike = [("b-0f2b1c9e-1111-4a4a-8b8b-000000000001", "b-77aa1c9e-2222-4a4a-8b8b-00000000000f"),
+             ("-9134220216757206997", "8523335156139426758"),  # str(hash("foo")), per process
+             ("MIIC5DCCAcygAwIBAgIUBl7lffnu7TNOI3uU", "MIIC5DCCAcygAwIBAgIUZ2d0awXNqCVKNP1J"),
+             (1764000000.25, 1764000123.5), ("2026-11-24T18:27:42Z", "2026-11-25T01:02:03Z")]
+    for recorded, live in alike:
+        assert drawn_alike(recorded, live), (recorded, live)
+    unlike = [("item1abc", "item2abc"), ("b-0f2b1c9e-1111-4a4a-8b8b-000000000001", "c-77aa1c9e"
+               "-2222-4a4a-8b8b-00000000000f"), (5, 6), ("one", "two"), (True, False),
+              ({"a": 1}, {"a": 2})]
+    for recorded, live in unlike:
+        assert not drawn_alike(recorded, live), (recorded, live)
+
+
+def test_a_call_that_differs_only_in_values_drawn_anew_plays_the_first_such_recording() -> None:
+    from pathlib import Path
+
+    from awstape.model.cassette import Cassette, Interaction
+
+    def put(name: str) -> Interaction:
+        return Interaction(CallName("ssm", "PutParameter", "us-east-1"),
+                           {"Name": name, "Value": "v"}, "POST", "/", 200, {}, {})
+
+    first, second = put("/t/0f2b1c9e0f2b1c9e0f2b"), put("/t/77aa1c9e77aa1c9e77aa")
+    tape = Cassette(Path("c.yaml"), interactions=[first, second, put("/fixed")])
+    name = CallName("ssm", "PutParameter", "us-east-1")
+    assert tape.play(name, {"Name": "/t/abcdef0123456789abcd", "Value": "v"}) is first
+    assert tape.play(name, {"Name": "/t/9999aaaa9999aaaa9999", "Value": "v"}) is second
+    assert tape.play(name, {"Name": "/t/5555bbbb5555bbbb5555", "Value": "v"}) is None
+    assert tape.play(name, {"Name": "/t/5555bbbb5555bbbb5555", "Value": "w"}) is None
+    assert tape.play(name, {"Name": "/fixes", "Value": "v"}) is None

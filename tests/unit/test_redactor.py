@@ -127,3 +127,20 @@ def test_one_rule_for_an_ssm_value_in_redaction_matching_and_linking() -> None:
     replayer.link(plain, {**plain, "Value": "3"}, put)
     replayer.link(Redactor().request_params(secure, put), secure, put)
     assert replayer.book.links == {fakes.shaped("hunter2hunter2", "awstape:0"): "hunter2hunter2"}
+
+
+def test_a_secret_that_is_a_word_of_the_protocol_is_replaced_where_it_stands_only() -> None:
+    redactor = Redactor()
+    params = redactor.request_params({"UserName": "u", "Password": "Password"},
+                                     model("iam", "CreateLoginProfile"))
+    assert params["Password"] != "Password"
+    stored = redactor.seal(json.dumps({"params": params}), "cassette")
+    assert '"Password":' in stored  # the member keeps its name
+    assert redactor.seal("<PasswordResetRequired>", "body") == "<PasswordResetRequired>"
+
+
+def test_secret_bytes_that_are_text_stay_text_of_their_shape() -> None:
+    seed = base64.b32encode(b"0123456789abcdefghij")
+    fake = fakes.fake_bytes(seed, "awstape:0")
+    assert fake != seed and len(base64.b32decode(fake)) == 20
+    assert len(fakes.fake_bytes(b"\x89PNG\x00\x01", "awstape:0")) == 6

@@ -23,7 +23,7 @@ from awstape.integrations import vcrpy_bridge
 from awstape.model.errors import AwstapeError, ConfigError, NetworkBlocked
 from awstape.redaction import rules
 from awstape.redaction.redactor import Redactor
-from awstape.runtime import engine, environment, standin
+from awstape.runtime import determinism, engine, environment, standin
 from awstape.runtime.recording import RecordMode, Target, Use, use_cassette
 from awstape.storage.manifest import STAGING_MANIFEST, ListedCassette, Manifest, StagedCassette
 
@@ -74,8 +74,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("awstape_allow_unused", type="bool", default=False,
                   help="Do not fail tests that leave recorded AWS calls unplayed.")
     parser.addini("awstape_random", type="bool", default=True,
-                  help="Seed uuid4, random and secrets tokens per test from the cassette "
-                       "(default true; @pytest.mark.awstape(random=False) for one test).")
+                  help="Seed uuid4, random and secrets tokens per test from the cassette, and fix "
+                       "PYTHONHASHSEED (default true; @pytest.mark.awstape(random=False) "
+                       "for one test's seeding).")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> Generator[None]:
+    # Outermost, so before pytest captures the output a second start would write.
+    if early_config.getini("awstape_random"):
+        determinism.fix_hash_seed(early_config.invocation_params.args)
+    return (yield)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -119,6 +128,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
     vcr.register_persister(config.stash[_session].persister)
+    vcr.register_matcher("port", vcrpy_bridge.port_matcher)
 
 
 def _record_mode(request: pytest.FixtureRequest) -> RecordMode:

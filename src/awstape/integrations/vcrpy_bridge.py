@@ -16,12 +16,12 @@ from awstape.model.errors import CorruptCassette
 from awstape.redaction import plain_http, rules
 from awstape.redaction.redactor import Redactor, refuse_credentials
 from awstape.runtime import engine
-from awstape.runtime.network import Guard
+from awstape.runtime.network import Guard, is_loopback
 from awstape.storage import documents, fileformat, migrate
 
 __all__ = [
-    "SharedFilePersister", "is_botocore_request", "refusals_reported", "request_hook",
-    "response_hook",
+    "SharedFilePersister", "is_botocore_request", "port_matcher", "refusals_reported",
+    "request_hook", "response_hook",
 ]
 
 
@@ -56,6 +56,14 @@ def response_hook(before_record_response: Any = None) -> Any:
         return before_record_response(response) if before_record_response else response
 
     return hook
+
+
+def port_matcher(recorded: Any, live: Any) -> None:
+    """vcrpy's ``port`` matcher, except that two requests to loopback match whatever their
+    ports: a server the test starts on port 0 is given another one on every run."""
+    if recorded.port != live.port and not (is_loopback(recorded.host)
+                                           and is_loopback(live.host)):
+        raise AssertionError(f"{recorded.port} != {live.port}")
 
 
 @contextlib.contextmanager

@@ -34,6 +34,7 @@ __all__ = [
     "canonical_params",
     "differences",
     "differing",
+    "drawn_alike",
     "input_shape",
     "is_clock",
     "looks_generated",
@@ -242,6 +243,30 @@ def looks_generated(value: JSON) -> bool:
     """Whether a value looks drawn from randomness or the clock (a uuid, a random token, a
     timestamp): re-recording cannot make such a value match."""
     return _GENERATED.search(str(value)) is not None
+
+
+# Spans that are drawn anew on every run, strictly: a uuid, a long token, key or base64 run
+# (letters and digits mixed), a hash() of a string, an ISO time, an epoch time.
+_DRAWN = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|(?<![0-9A-Za-z+/])(?=[0-9A-Za-z+/]*\d)(?=[0-9A-Za-z+/]*[A-Za-z])[0-9A-Za-z+/]{16,}=*"
+    r"|(?<!\d)-?\d{16,}(?!\d)"
+    r"|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?"
+    r"|(?<![\d.])1[5-9]\d{8}(\d{3})?(\.\d+)?(?![\d.])")
+
+
+def drawn_alike(recorded: JSON, live: JSON) -> bool:
+    """Whether two values differ only where each holds something drawn anew (random or from
+    the clock): ``bucket-<uuid>`` recorded and ``bucket-<another uuid>`` now, two generated
+    certificates. The text around those spans, and their number, must be the same."""
+    if not (_is_scalar(recorded) and _is_scalar(live)):
+        return False
+    skeleton, spans = _DRAWN.subn("<drawn>", str(recorded))
+    return spans > 0 and (skeleton, spans) == _DRAWN.subn("<drawn>", str(live))
+
+
+def _is_scalar(value: JSON) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
 
 
 def _show(value: JSON) -> str:

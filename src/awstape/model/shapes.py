@@ -12,9 +12,12 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from botocore.model import Shape
+from botocore.model import ServiceModel, Shape, StructureShape
 
-__all__ = ["DESCEND", "DROP", "Node", "SecretTest", "Visit", "leaves", "model_sensitive", "walk"]
+__all__ = [
+    "DESCEND", "DROP", "Node", "SecretTest", "Visit", "leaves", "member_names", "model_sensitive",
+    "walk",
+]
 
 Role = Literal["root", "member", "key", "value", "item"]
 
@@ -59,6 +62,29 @@ SecretTest = Callable[[Node], bool]
 Visit = Callable[[Any, Node], Any]
 
 _ROOT_PATH: tuple[str | int, ...] = ()
+
+
+def member_names(service: ServiceModel) -> frozenset[str]:
+    """Every member name a service's messages use, as written on the wire too: the words of
+    its protocol (a password that is the word "Password" must not be replaced as text)."""
+    key = (service.service_name, service.api_version)
+    if key not in _MEMBER_NAMES:
+        _MEMBER_NAMES[key] = _read_member_names(service)
+    return _MEMBER_NAMES[key]
+
+
+_MEMBER_NAMES: dict[tuple[str, str], frozenset[str]] = {}  # a cache: the models do not change
+
+
+def _read_member_names(service: ServiceModel) -> frozenset[str]:
+    words: set[str] = set()
+    for shape_name in service.shape_names:
+        shape = service.shape_for(shape_name)
+        if isinstance(shape, StructureShape):
+            for member, member_shape in shape.members.items():
+                words.add(member)
+                words.add(member_shape.serialization.get("name", member))
+    return frozenset(words)
 
 
 def model_sensitive(node: Node) -> bool:

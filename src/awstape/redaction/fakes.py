@@ -27,6 +27,8 @@ FAKE_ACCOUNTS = ("111122223333", "444455556666", "777788889999")
 EXAMPLE_ACCOUNTS = frozenset({*FAKE_ACCOUNTS, "123456789012", "210987654321", "012345678901"})
 
 _HEX = re.compile(r"[0-9a-f]{8,}|[0-9A-F]{8,}")
+_BASE32 = re.compile(r"[A-Z2-7]{16,}=*")  # an OTP seed: it must still decode
+_BASE32_ALPHABET = string.ascii_uppercase + "234567"
 _CLASSES = (string.ascii_uppercase, string.ascii_lowercase, string.digits)
 
 
@@ -36,6 +38,8 @@ def shaped(value: str, seed: str) -> str:
     if _HEX.fullmatch(value):
         digits = "0123456789abcdef" if value.lower() == value else "0123456789ABCDEF"
         return "".join(rng.choice(digits) for _ in value)
+    if _BASE32.fullmatch(value):
+        return "".join(rng.choice(_BASE32_ALPHABET) if c != "=" else c for c in value)
     out = []
     for char in value:
         alphabet = next((a for a in _CLASSES if char in a), None)
@@ -76,6 +80,10 @@ def basic_auth_token(value: str, seed: str) -> str:
 
 
 def fake_bytes(value: bytes, seed: str) -> bytes:
+    """Bytes of the same length: printable text stays text of the same shape (a base32 seed
+    the code decodes), anything else becomes random bytes."""
+    if value.isascii() and value.decode("ascii").isprintable():
+        return shaped(value.decode("ascii"), seed).encode("ascii")
     return random.Random(seed).randbytes(len(value))
 
 
@@ -86,19 +94,21 @@ class FakeBook:
     """One cassette's fakes: real value to fake, and at replay, fake to the live value."""
 
     def __init__(self) -> None:
-        self.fakes: dict[str, str] = {}  # real -> fake
+        self.fakes: dict[str, str] = {}  # real -> fake, swept from every text stored
+        self.in_place: dict[str, str] = {}  # real -> fake, replaced only where it stands
         self.accounts: dict[str, str] = {}  # real account id -> fake account id
         self.links: dict[str, str] = {}  # recorded fake -> the value the test supplied now
         self.supplied: set[str] = set()  # account ids the test gave before AWS showed them
         self._issued: set[str] = set()
 
-    def fake(self, real: str, make: MakeFake = shaped) -> str:
-        if real in self.fakes:
-            return self.fakes[real]
+    def fake(self, real: str, make: MakeFake = shaped, sweep: bool = True) -> str:
+        known = self.fakes.get(real) or self.in_place.get(real)
+        if known is not None:
+            return known
         if real in self._issued:  # a fake handed back to us: it stays itself
             return real
-        fake = make(real, f"awstape:{len(self.fakes)}")
-        self.fakes[real] = fake
+        fake = make(real, f"awstape:{len(self.fakes) + len(self.in_place)}")
+        (self.fakes if sweep else self.in_place)[real] = fake
         self._issued.add(fake)
         return fake
 

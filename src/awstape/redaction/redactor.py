@@ -23,11 +23,11 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from botocore.model import OperationModel
+from botocore.model import OperationModel, ServiceModel
 
 from awstape.model.calls import JSON, CallName
 from awstape.model.errors import LeakRefused
-from awstape.model.shapes import DESCEND, Node, SecretTest, leaves, walk
+from awstape.model.shapes import DESCEND, Node, SecretTest, leaves, member_names, walk
 from awstape.redaction import fakes, rules, scan
 from awstape.redaction.fakes import FakeBook
 from awstape.redaction.json_secrets import fake_json, link_json, parsed_json_secret
@@ -46,6 +46,7 @@ class Redactor:
         self.rules = rules_in_force or Rules()
         self.book = FakeBook()
         self._in_request = False  # account ids first seen in a request are the test's own
+        self._service: ServiceModel | None = None  # of the call being redacted
 
     # -- values the SDK signs with (record) ---------------------------------------------------
 
@@ -57,7 +58,7 @@ class Redactor:
     # -- requests (record and replay) ---------------------------------------------------------
 
     def request_params(self, params: JSON, model: OperationModel) -> JSON:
-        self._in_request = True
+        self._in_request, self._service = True, model.service_model
         try:
             return walk(params, model.input_shape, self._redact, self._secret_test(model))
         finally:
@@ -71,6 +72,7 @@ class Redactor:
     def response(self, body: bytes, headers: dict[str, str], model: OperationModel,
                  status: int, parsed: Mapping[str, Any] | None) -> tuple[bytes, dict[str, str]]:
         if parsed is not None and status < 300 and model.output_shape is not None:
+            self._service = model.service_model
             walk(parsed, model.output_shape, self._redact, self._secret_test(model))  # learns
         return self.scrub_bytes(body), self.response_headers(headers)
 
@@ -202,7 +204,11 @@ class Redactor:
             known = substitute(value, self.book.fakes)
             if known != value:
                 return self.book.fake(value, lambda real, seed: known)
-        return self.book.fake(value)
+        # A secret that is also a word of the protocol ("Password" as a password) is replaced
+        # where it stands, never as text: that would rename members in the cassette.
+        word = (value.isalnum() and self._service is not None
+                and value in member_names(self._service))
+        return self.book.fake(value, sweep=not word)
 
 
 def without_credential_query(url: str) -> str:

@@ -7,20 +7,28 @@ instance), and ``secrets.token_bytes``/``token_hex``/``token_urlsafe``. Each get
 from the seed, and everything is put back afterwards. The seed is kept in the cassette
 (``recorded.seed``) and reused by a re-record. ``os.urandom`` itself, ``ssl``,
 ``random.SystemRandom`` and the SDK's own uuid4s (idempotency tokens) stay truly random.
+
+``hash()`` of a string (``CallerReference=str(hash("foo"))``) differs per process unless
+``PYTHONHASHSEED`` is set, and that is read only when the interpreter starts: a pytest run
+started from the command line is started once more with it fixed (:func:`fix_hash_seed`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import random
 import secrets
 import sys
 import types
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
-__all__ = ["seeded"]
+__all__ = ["HASH_SEED", "fix_hash_seed", "seeded"]
+
+HASH_SEED = "0"
 
 _SDK = ("botocore.", "boto3.", "s3transfer.", "aiobotocore.")
 
@@ -59,3 +67,21 @@ def seeded(seed: int) -> Iterator[None]:
         random.setstate(state)
         uuid.os = uuid_os  # type: ignore[attr-defined]
         secrets._sysrand = system  # type: ignore[attr-defined]
+
+
+def fix_hash_seed(pytest_args: Sequence[str]) -> None:
+    """Start this pytest process again, the same way, with ``PYTHONHASHSEED`` fixed, unless it
+    is already set. Only a pytest that is the program (``pytest ...``, ``python -m pytest``,
+    run with the command line's own arguments) is started again, since nothing ran before it
+    that a second start would repeat; a pytest run inside another (pytester) is left alone,
+    and xdist's workers inherit the variable."""
+    if "PYTHONHASHSEED" in os.environ or list(pytest_args) != sys.argv[1:]:
+        return
+    program = Path(sys.argv[0])
+    if program.name not in ("pytest", "py.test") and program.parts[-2:] != ("pytest",
+                                                                           "__main__.py"):
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.environ["PYTHONHASHSEED"] = HASH_SEED
+    os.execv(sys.executable, sys.orig_argv)

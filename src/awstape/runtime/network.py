@@ -23,7 +23,7 @@ from typing import Any
 
 from awstape.model.errors import NetworkBlocked
 
-__all__ = ["Guard", "blocked", "guard_this_process"]
+__all__ = ["Guard", "blocked", "guard_this_process", "is_loopback"]
 
 # Every Python-level way to the network: socket methods that take an address, and every name
 # service function, in ``socket`` and in the C module ``_socket`` beneath it.
@@ -87,6 +87,22 @@ class Guard:
             self._resolved.update(str(r[4][0]) for r in results)
 
 
+def is_loopback(host: str) -> bool:
+    """A name or address of this machine itself (``0.0.0.0`` reaches it too)."""
+    with contextlib.suppress(ValueError):
+        address = ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+        return address.is_loopback or address.is_unspecified
+    return host == "localhost" or host.endswith(".localhost")
+
+
+def _in_hosts_file(address: str, hosts: Path = Path("/etc/hosts")) -> bool:
+    try:
+        lines = hosts.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return False
+    return any(line.split("#", 1)[0].split()[:1] == [address] for line in lines)
+
+
 def _is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host.split("%", 1)[0])
@@ -129,14 +145,16 @@ def _guarded_dns(guard: Guard, real: dict[str, Any]) -> dict[str, Any]:
             return real[function](host, *args)
         return lookup
 
+    # A reverse lookup asks the resolver too, unless the hosts file answers it (as it does
+    # for 127.0.0.1, which http.server's HTTPServer looks up).
     def gethostbyaddr(address: Any) -> Any:
-        if not guard.allows(str(address)):  # a reverse lookup asks the resolver too
+        if not (guard.allows(str(address)) or _in_hosts_file(str(address))):
             raise guard.refuse(str(address), None, "reverse DNS lookup of")
         return real["gethostbyaddr"](address)
 
     def getnameinfo(sockaddr: Any, flags: int) -> Any:
         host = str(sockaddr[0]) if isinstance(sockaddr, tuple) and sockaddr else ""
-        if not guard.allows(host):
+        if not (guard.allows(host) or _in_hosts_file(host)):
             raise guard.refuse(host, None, "name lookup of")
         return real["getnameinfo"](sockaddr, flags)
 
