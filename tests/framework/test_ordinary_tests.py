@@ -5,6 +5,8 @@ example account, a name from hash(), a timestamp parameter, a named profile, and
 
 from __future__ import annotations
 
+import datetime
+
 from .conftest import Project
 
 ORDINARY = '''
@@ -36,6 +38,8 @@ def test_iam_with_no_region():
     iam.create_role(RoleName=name, AssumeRolePolicyDocument="{}")
     arn = iam.get_role(RoleName=name)["Role"]["Arn"]
     assert arn == f"arn:aws:iam::123456789012:role/{name}"  # the documented example account
+    made = iam.get_role(RoleName=name)["Role"]["CreateDate"]
+    assert datetime.datetime.now(datetime.timezone.utc) - made < datetime.timedelta(seconds=60)
 
 
 @pytest.mark.vcr
@@ -100,6 +104,11 @@ def test_an_ordinary_test_file_records_on_the_standin_and_replays_offline(
                               env={"AWS_DEFAULT_REGION": "eu-west-1"})
     recorded.assert_outcomes(passed=6)
     assert "1 skipped" in recorded.output
+    # As if recorded two days ago: the role's CreateDate must still read as just made.
+    today = datetime.datetime.now(datetime.UTC).date()
+    iam = project.cassette("test_ordinary", "test_iam_with_no_region")
+    iam.write_text(iam.read_text().replace(
+        today.isoformat(), (today - datetime.timedelta(days=2)).isoformat()))
     replayed = project.pytest(offline=True, timeout=300)
     replayed.assert_outcomes(passed=6)
     assert "1 skipped" in replayed.output
@@ -137,7 +146,8 @@ def test_pyproject_ignores_a_clock_value():
 @pytest.mark.vcr
 @pytest.mark.awstape(random=False)
 def test_opted_out_of_seeding():
-    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=f"b-{uuid4()}")
+    # A short random name: too short to pair up as a value drawn anew, so it misses.
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=f"b-{uuid4().hex[:12]}")
 '''
 
 

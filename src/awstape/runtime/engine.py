@@ -7,7 +7,8 @@ awstape works at botocore's own event layer, not at the HTTP socket:
 - ``choose-signer`` turns signing off in pure replay, so no credentials are ever needed;
 - ``before-send`` answers the call from the cassette (botocore still parses the response,
   so the test sees exactly what AWS returned), or raises a miss that botocore does not retry;
-- ``response-received`` records a call that went to the network.
+- ``response-received`` records a call that went to the network;
+- ``after-call`` moves the clock-drawn times of a replayed response to replay's clock.
 
 The handlers are added to botocore's built-in handler list, so every botocore session made
 after ``install()``, including boto3's default one, carries them. They do nothing while no
@@ -17,6 +18,7 @@ tape is playing.
 from __future__ import annotations
 
 import contextlib
+import datetime as _dt
 import io
 import sys
 import threading
@@ -38,6 +40,7 @@ from awstape.model.calls import CallName, canonical_params
 from awstape.model.cassette import Cassette, Interaction
 from awstape.model.errors import CassetteMiss, CorruptCassette
 from awstape.redaction.redactor import Redactor
+from awstape.runtime import replay_clock
 from awstape.storage import cassettes, checksums, fileformat
 from awstape.storage.documents import stored_interaction
 
@@ -45,6 +48,7 @@ __all__ = ["Tape", "active", "install", "playing"]
 
 _CALL = "awstape.call"
 _REQUEST = "awstape.request"
+_PLAYED = "awstape.played"
 
 @dataclass
 class Tape:
@@ -60,6 +64,7 @@ class Tape:
     endpoints: set[str] = field(default_factory=set)  # where recorded calls really went
     recorded: int = 0
     replayed: int = 0
+    started: _dt.datetime = field(default_factory=lambda: _dt.datetime.now(_dt.UTC))
 
     # -- botocore event handlers ---------------------------------------------------------------
 
@@ -96,6 +101,7 @@ class Tape:
             if interaction is not None:
                 self.replayed += 1
                 self.redactor.link(interaction.params, params, model)
+                request.context[_PLAYED] = True
                 return self._response(interaction, request)
         if self.record:
             request.context[_REQUEST] = request
@@ -127,6 +133,14 @@ class Tape:
             self.redactor, name, params, model, request.method, request.url,
             int(response_dict["status_code"]), response_dict["headers"], body, parsed_response))
         self.recorded += 1
+
+    def after_call(self, parsed: dict[str, Any], model: OperationModel,
+                   context: dict[str, Any]) -> None:
+        recorded_at = self.cassette.provenance.get("at")
+        if context.pop(_PLAYED, False) and isinstance(recorded_at, str):
+            with contextlib.suppress(ValueError):
+                replay_clock.moved(parsed, model.output_shape,
+                                   _dt.datetime.fromisoformat(recorded_at), self.started)
 
     def _response(self, interaction: Interaction, request: AWSPreparedRequest) -> AWSResponse:
         try:
@@ -204,12 +218,20 @@ def _response_received(**kwargs: Any) -> None:
         tape.response_received(**kwargs)
 
 
+def _after_call(parsed: dict[str, Any], model: OperationModel, context: dict[str, Any],
+                **_: Any) -> None:
+    tape = _active
+    if tape is not None:
+        tape.after_call(parsed, model, context)
+
+
 _HANDLERS: list[tuple[str, Callable[..., Any]]] = [
     ("provide-client-params", _keep_params),
     ("choose-signer", _choose_signer),
     ("before-sign", _before_sign),
     ("before-send", _before_send),
     ("response-received", _response_received),
+    ("after-call", _after_call),
 ]
 
 
