@@ -1,7 +1,8 @@
 """A test file written the ordinary way, with no awstape-specific code in it, records on the
 stand-in and replays offline: uuid4 names imported at module top, random payloads, IAM with no
 region, head_object sizes, a multipart download with a progress callback, the documented
-example account, a name from hash(), a timestamp parameter, a named profile, and a test skipped at record."""
+example account, a name from hash(), a timestamp parameter, a named profile, and a test
+skipped at record."""
 
 from __future__ import annotations
 
@@ -172,6 +173,7 @@ def test_hash_is_fixed_for_pytest_as_the_program_and_only_then(project: Project)
     assert len(hashes) == 2 and hashes[0] == hashes[1] and hashes[0].endswith(" 0"), runs
     # A program that runs pytest inside itself is never started again: it may have done
     # things before that a second start would repeat.
-    project.write("inline.py", 'import pytest\n\nprint("STARTED")\npytest.main(["-s", "test_h.py"])\n')
+    project.write("inline.py",
+                  'import pytest\n\nprint("STARTED")\npytest.main(["-s", "test_h.py"])\n')
     inline = project.run("python", "inline.py").output
     assert inline.count("STARTED") == 1 and "HASH" in inline and inline.count(" None") == 1, inline

@@ -21,6 +21,8 @@ def test_clock_drawn_times_move_and_chosen_dates_stay() -> None:
         {"UserName": "v", "CreateDate": chosen}], "ResponseMetadata": {"HTTPStatusCode": 200}}
     moved(parsed, model.output_shape, recorded_at, replay)
     keys = parsed["AccessKeyMetadata"]
-    assert keys[0]["CreateDate"] == replay + dt.timedelta(seconds=3)
+    assert keys[0]["CreateDate"] == replay  # the latest clock-drawn time is now
     assert keys[1]["CreateDate"] == chosen  # far from the recording: a date the test chose
     assert parsed["ResponseMetadata"] == {"HTTPStatusCode": 200}
+    moved(parsed, model.output_shape, recorded_at, replay - dt.timedelta(days=30))
+    assert keys[0]["CreateDate"] == replay  # never moved back, nor into the future

@@ -64,7 +64,6 @@ class Tape:
     endpoints: set[str] = field(default_factory=set)  # where recorded calls really went
     recorded: int = 0
     replayed: int = 0
-    started: _dt.datetime = field(default_factory=lambda: _dt.datetime.now(_dt.UTC))
 
     # -- botocore event handlers ---------------------------------------------------------------
 
@@ -140,7 +139,8 @@ class Tape:
         if context.pop(_PLAYED, False) and isinstance(recorded_at, str):
             with contextlib.suppress(ValueError):
                 replay_clock.moved(parsed, model.output_shape,
-                                   _dt.datetime.fromisoformat(recorded_at), self.started)
+                                   _dt.datetime.fromisoformat(recorded_at),
+                                   _dt.datetime.now(_dt.UTC))
 
     def _response(self, interaction: Interaction, request: AWSPreparedRequest) -> AWSResponse:
         try:

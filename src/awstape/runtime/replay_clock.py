@@ -1,10 +1,10 @@
 """Times AWS gave while recording, moved to replay's clock.
 
 A replayed ``CreateDate`` is as old as the cassette, so a test that checks a new resource was
-made just now (``now - key["CreateDate"] < 10 s``) fails at replay. Every timestamp the models
-type as one in a replayed response, and that lies within a day of the recording's moment
-(drawn from the clock then, not a date the test chose), is moved by the time between the
-recording and this replay; their order and spacing stay as recorded.
+made just now (``now - key["CreateDate"] < 10 s``) fails at replay. The timestamps the models
+type as such in a replayed response, and that lie within a day of the recording (drawn from
+the clock then, not dates the test chose), are moved together so that the latest of them is
+now: their order and spacing stay as recorded, and none is in replay's future.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from botocore.model import Shape
 
-from awstape.model.shapes import DESCEND, Node, walk
+from awstape.model.shapes import DESCEND, Node, leaves, walk
 
 __all__ = ["WINDOW", "moved"]
 
@@ -23,13 +23,21 @@ WINDOW = _dt.timedelta(days=1)
 
 
 def moved(parsed: dict[str, Any], shape: Shape | None, recorded_at: _dt.datetime,
-          replay_started: _dt.datetime) -> None:
-    """Move, in place, the clock-drawn timestamps of a parsed response."""
-    shift = replay_started - recorded_at
+          now: _dt.datetime) -> None:
+    """Move, in place, the clock-drawn timestamps of a response replayed from a recording
+    made at ``recorded_at``."""
+
+    def drawn(value: Any) -> bool:
+        return (isinstance(value, _dt.datetime) and value.tzinfo is not None
+                and abs(value - recorded_at) <= WINDOW)
+
+    latest = max((value for _, value in leaves(parsed, shape) if drawn(value)), default=None)
+    if latest is None or latest >= now:
+        return
+    shift = now - latest
 
     def visit(value: Any, node: Node) -> Any:
-        if isinstance(value, _dt.datetime) and value.tzinfo is not None \
-                and abs(value - recorded_at) <= WINDOW:
+        if drawn(value):
             return value + shift
         return DESCEND if isinstance(value, Mapping | list | tuple) else value
 
