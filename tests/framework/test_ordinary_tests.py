@@ -14,6 +14,7 @@ ORDINARY = '''
 import datetime
 import random
 import threading
+import time
 from uuid import uuid4
 
 import boto3
@@ -78,6 +79,12 @@ def test_clock_derived_parameter():
     logs.create_log_group(logGroupName=group)
     now = datetime.datetime.now(datetime.timezone.utc)
     logs.filter_log_events(logGroupName=group, startTime=int(now.timestamp() * 1000) - 60000)
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
+    stamp = int(time.time() * 1000)
+    logs.put_log_events(logGroupName=group, logStreamName="s",
+                        logEvents=[{"timestamp": stamp, "message": "hi"}])
+    events = logs.get_log_events(logGroupName=group, logStreamName="s")["events"]
+    assert events[0]["timestamp"] == stamp  # what the test sent reads back as itself
     cloudwatch = boto3.client("cloudwatch", region_name="us-east-1")
     cloudwatch.get_metric_statistics(
         Namespace="App", MetricName="Hits", StartTime=now - datetime.timedelta(hours=1),

@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from botocore.model import OperationModel, ServiceModel
 
-from awstape.model.calls import JSON, CallName
+from awstape.model.calls import JSON, CallName, is_clock
 from awstape.model.errors import LeakRefused
 from awstape.model.shapes import DESCEND, Node, SecretTest, leaves, member_names, walk
 from awstape.redaction import fakes, rules, scan
@@ -37,6 +37,11 @@ from awstape.redaction.text import b64, change_bytes, md5_b64, replace_groups, s
 __all__ = ["Redactor", "refuse_credentials", "without_credential_query"]
 
 _TWELVE_DIGITS = re.compile(r"\d{12}")
+
+
+# The shortest value read back as the test sent it when matched by presence (an epoch time
+# has ten digits or more): shorter ones could stand for other text in a response.
+_ECHO_MINIMUM = 8
 
 
 class Redactor:
@@ -107,6 +112,20 @@ class Redactor:
                 if text_blob:
                     self.book.link(b64(fake), b64(value))
                 link_json(self.book, fake, value)
+        self._echo(recorded, live, model)
+
+    def _echo(self, recorded: JSON, live: JSON, model: OperationModel) -> None:
+        """A value matched by presence because it comes from the clock or is ignored (a log
+        event's ``timestamp``) reads back in responses as the test sent it now, as a secret
+        does. Only values long enough to be replaced as text without touching others."""
+        name = CallName(model.service_model.service_name, model.name, "")
+        by_presence = self.rules.presence_test(name)
+        now = {node.path: value for node, value in leaves(live, model.input_shape, by_presence)}
+        for node, was in leaves(recorded, model.input_shape, by_presence):
+            value = now.get(node.path)
+            if ((node.secret or is_clock(node)) and node.role != "key" and was != value
+                    and _scalar(was) and _scalar(value) and len(str(was)) >= _ECHO_MINIMUM):
+                self.book.echo(str(was), str(value))
 
     def restore(self, body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
         links = self.book.links
@@ -231,6 +250,10 @@ def refuse_credentials(text: str, where: str) -> None:
             f"redaction rule removed:\n{listed}\n  Nothing was written. Add a rule for "
             "them in [tool.awstape] redact (see `awstape rules`), then record again."
         )
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
 
 
 def _is_binary_blob(value: Any, node: Node) -> bool:
