@@ -52,6 +52,15 @@ def test_a_name_from_hash():
 
 
 @pytest.mark.vcr
+def test_a_secret_that_is_also_a_name():
+    events = boto3.client("events", region_name="eu-central-1")
+    events.create_connection(
+        Name="test", AuthorizationType="API_KEY",
+        AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "test", "ApiKeyValue": "test"}})
+    assert events.describe_connection(Name="test")["Name"] == "test"
+
+
+@pytest.mark.vcr
 def test_sizes_and_a_multipart_download_with_progress(tmp_path):
     bucket = f"big-{uuid4()}"
     S3.create_bucket(Bucket=bucket)
@@ -110,7 +119,7 @@ def test_an_ordinary_test_file_records_on_the_standin_and_replays_offline(
     project.write("test_ordinary.py", ORDINARY)
     recorded = project.pytest("--record-mode=once", "--aws-standin", timeout=300,
                               env={"AWS_DEFAULT_REGION": "eu-west-1"})
-    recorded.assert_outcomes(passed=6)
+    recorded.assert_outcomes(passed=7)
     assert "1 skipped" in recorded.output
     # As if recorded two days ago: the role's CreateDate must still read as just made.
     today = datetime.datetime.now(datetime.UTC).date()
@@ -118,10 +127,10 @@ def test_an_ordinary_test_file_records_on_the_standin_and_replays_offline(
     iam.write_text(iam.read_text().replace(
         today.isoformat(), (today - datetime.timedelta(days=2)).isoformat()))
     replayed = project.pytest(offline=True, timeout=300)
-    replayed.assert_outcomes(passed=6)
+    replayed.assert_outcomes(passed=7)
     assert "1 skipped" in replayed.output
     again = project.pytest(offline=True, timeout=300)  # and again: nothing left to chance
-    again.assert_outcomes(passed=6)
+    again.assert_outcomes(passed=7)
 
 
 ESCAPE_HATCH = '''

@@ -100,6 +100,8 @@ class FakeBook:
         self.links: dict[str, str] = {}  # recorded fake -> the value the test supplied now
         self.supplied: set[str] = set()  # account ids the test gave before AWS showed them
         self._issued: set[str] = set()
+        self.origin: str = "response"  # where the values being faked come from now
+        self._made: dict[str, int] = {}  # fakes made, per origin
 
     def fake(self, real: str, make: MakeFake = shaped, sweep: bool = True) -> str:
         known = self.fakes.get(real) or self.in_place.get(real)
@@ -107,7 +109,12 @@ class FakeBook:
             return known
         if real in self._issued:  # a fake handed back to us: it stays itself
             return real
-        fake = make(real, f"awstape:{len(self.fakes) + len(self.in_place)}")
+        # Numbered per origin: the n-th secret of the test's requests gets the same fake at
+        # record and at replay, whatever credentials and responses revealed in between.
+        n = self._made.get(self.origin, 0)
+        self._made[self.origin] = n + 1
+        fake = make(real, f"awstape:{n}" if self.origin == "request"
+                    else f"awstape:{self.origin}:{n}")
         (self.fakes if sweep else self.in_place)[real] = fake
         self._issued.add(fake)
         return fake
