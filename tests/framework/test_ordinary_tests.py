@@ -12,6 +12,7 @@ from .conftest import Project
 
 ORDINARY = '''
 import datetime
+import os
 import random
 import threading
 import time
@@ -58,6 +59,14 @@ def test_a_secret_that_is_also_a_name():
         Name="test", AuthorizationType="API_KEY",
         AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "test", "ApiKeyValue": "test"}})
     assert events.describe_connection(Name="test")["Name"] == "test"
+
+
+@pytest.mark.vcr
+def test_a_token_no_seed_reaches():
+    ssm = boto3.client("ssm", region_name="us-east-1")
+    token = os.urandom(16).hex()
+    ssm.put_parameter(Name="/token", Value=token, Type="String")
+    assert ssm.get_parameter(Name="/token")["Parameter"]["Value"] == token
 
 
 @pytest.mark.vcr
@@ -119,7 +128,7 @@ def test_an_ordinary_test_file_records_on_the_standin_and_replays_offline(
     project.write("test_ordinary.py", ORDINARY)
     recorded = project.pytest("--record-mode=once", "--aws-standin", timeout=300,
                               env={"AWS_DEFAULT_REGION": "eu-west-1"})
-    recorded.assert_outcomes(passed=7)
+    recorded.assert_outcomes(passed=8)
     assert "1 skipped" in recorded.output
     # As if recorded two days ago: the role's CreateDate must still read as just made.
     today = datetime.datetime.now(datetime.UTC).date()
@@ -127,10 +136,10 @@ def test_an_ordinary_test_file_records_on_the_standin_and_replays_offline(
     iam.write_text(iam.read_text().replace(
         today.isoformat(), (today - datetime.timedelta(days=2)).isoformat()))
     replayed = project.pytest(offline=True, timeout=300)
-    replayed.assert_outcomes(passed=7)
+    replayed.assert_outcomes(passed=8)
     assert "1 skipped" in replayed.output
     again = project.pytest(offline=True, timeout=300)  # and again: nothing left to chance
-    again.assert_outcomes(passed=7)
+    again.assert_outcomes(passed=8)
 
 
 ESCAPE_HATCH = '''

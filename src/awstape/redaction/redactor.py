@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from botocore.model import OperationModel, ServiceModel
 
-from awstape.model.calls import JSON, CallName, is_clock
+from awstape.model.calls import JSON, CallName, drawn_alike, is_clock
 from awstape.model.errors import LeakRefused
 from awstape.model.shapes import DESCEND, Node, SecretTest, leaves, member_names, walk
 from awstape.redaction import fakes, rules, scan
@@ -124,15 +124,17 @@ class Redactor:
 
     def _echo(self, recorded: JSON, live: JSON, model: OperationModel) -> None:
         """A value matched by presence because it comes from the clock or is ignored (a log
-        event's ``timestamp``) reads back in responses as the test sent it now, as a secret
-        does. Only values long enough to be replaced as text without touching others."""
+        event's ``timestamp``), or one drawn anew (a certificate the test generated), reads
+        back in responses as the test sent it now, as a secret does. Only values long enough
+        to be replaced as text without touching others."""
         name = CallName(model.service_model.service_name, model.name, "")
         by_presence = self.rules.presence_test(name)
         now = {node.path: value for node, value in leaves(live, model.input_shape, by_presence)}
         for node, was in leaves(recorded, model.input_shape, by_presence):
             value = now.get(node.path)
-            if ((node.secret or is_clock(node)) and node.role != "key" and was != value
-                    and _scalar(was) and _scalar(value) and len(str(was)) >= _ECHO_MINIMUM):
+            if (node.role != "key" and was != value and _scalar(was) and _scalar(value)
+                    and len(str(was)) >= _ECHO_MINIMUM
+                    and (node.secret or is_clock(node) or drawn_alike(was, value))):
                 self.book.echo(str(was), str(value))
 
     def restore(self, body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
