@@ -87,3 +87,18 @@ def test_a_call_that_differs_only_in_values_drawn_anew_plays_the_first_such_reco
     assert tape.play(name, {"Name": "/t/5555bbbb5555bbbb5555", "Value": "v"}) is None
     assert tape.play(name, {"Name": "/t/5555bbbb5555bbbb5555", "Value": "w"}) is None
     assert tape.play(name, {"Name": "/fixes", "Value": "v"}) is None
+
+
+def test_objects_the_sdk_expands_later_are_what_they_hold_not_where_they_live() -> None:
+    from boto3.dynamodb.conditions import Attr, Key
+
+    query = shape("dynamodb.Query")
+
+    def params() -> dict[str, object]:
+        return {"TableName": "t", "KeyConditionExpression": Key("id").eq(1),
+                "FilterExpression": Attr("n").gt(2) & Attr("s").begins_with("a")}
+
+    first, again = canonical_params(params(), query), canonical_params(params(), query)
+    assert first == again and "0x" not in str(first)
+    other = canonical_params({**params(), "KeyConditionExpression": Key("id").eq(2)}, query)
+    assert match_key(first, query) != match_key(other, query)

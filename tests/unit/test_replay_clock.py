@@ -5,24 +5,42 @@ from __future__ import annotations
 import datetime as dt
 
 from awstape.model.calls import operation_model
-from awstape.runtime.replay_clock import moved
+from awstape.runtime.replay_clock import ReplayClock
 
 UTC = dt.UTC
+RECORDED = dt.datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def shape(service: str, operation: str):  # type: ignore[no-untyped-def]
+    model = operation_model(service, operation)
+    assert model is not None
+    return model.output_shape
+
+
+def keys(*dates: dt.datetime) -> dict:  # type: ignore[type-arg]
+    return {"AccessKeyMetadata": [{"UserName": "u", "CreateDate": d} for d in dates],
+            "ResponseMetadata": {"HTTPStatusCode": 200}}
 
 
 def test_clock_drawn_times_move_and_chosen_dates_stay() -> None:
-    model = operation_model("iam", "ListAccessKeys")
-    assert model is not None
-    recorded_at = dt.datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
     replay = dt.datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
     chosen = dt.datetime(2020, 5, 5, tzinfo=UTC)
-    parsed = {"AccessKeyMetadata": [
-        {"UserName": "u", "CreateDate": recorded_at + dt.timedelta(seconds=3)},
-        {"UserName": "v", "CreateDate": chosen}], "ResponseMetadata": {"HTTPStatusCode": 200}}
-    moved(parsed, model.output_shape, recorded_at, replay)
-    keys = parsed["AccessKeyMetadata"]
-    assert keys[0]["CreateDate"] == replay  # the latest clock-drawn time is now
-    assert keys[1]["CreateDate"] == chosen  # far from the recording: a date the test chose
+    parsed = keys(RECORDED + dt.timedelta(seconds=3), chosen)
+    ReplayClock(RECORDED).move(parsed, shape("iam", "ListAccessKeys"), replay)
+    listed = parsed["AccessKeyMetadata"]
+    assert listed[0]["CreateDate"] == replay  # the latest clock-drawn time is now
+    assert listed[1]["CreateDate"] == chosen  # far from the recording: a date the test chose
     assert parsed["ResponseMetadata"] == {"HTTPStatusCode": 200}
-    moved(parsed, model.output_shape, recorded_at, replay - dt.timedelta(days=30))
-    assert keys[0]["CreateDate"] == replay  # never moved back, nor into the future
+
+
+def test_one_time_reads_the_same_in_every_response_and_never_in_the_future() -> None:
+    clock, listing = ReplayClock(RECORDED), shape("iam", "ListAccessKeys")
+    made = RECORDED + dt.timedelta(seconds=1)
+    later = RECORDED + dt.timedelta(seconds=30)  # 29 s later at record, 1 s later at replay
+    now = dt.datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    first, second = keys(made), keys(made, later)
+    clock.move(first, listing, now)
+    clock.move(second, listing, now + dt.timedelta(seconds=1))
+    assert first["AccessKeyMetadata"][0]["CreateDate"] == now
+    assert second["AccessKeyMetadata"][0]["CreateDate"] == now  # the same time, the same read
+    assert second["AccessKeyMetadata"][1]["CreateDate"] <= now + dt.timedelta(seconds=1)

@@ -140,7 +140,22 @@ def _canonical(value: Any, node: Node) -> Any:
         return value.isoformat()
     if value is None or isinstance(value, str | int | float | bool):
         return value
-    return repr(value)
+    return _object_state(value)
+
+
+_ADDRESS = re.compile(r" (?:object )?at 0x[0-9a-fA-F]+")
+
+
+def _object_state(value: Any) -> JSON:
+    """An object the SDK turns into parameters later (a boto3 DynamoDB ``Key("id").eq(1)``,
+    a set, a ``Decimal``) as what it holds: never its address, which changes every run."""
+    if isinstance(value, set | frozenset):
+        items = [canonical_params(item, None) for item in value]
+        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True, default=str))
+    state = getattr(value, "__dict__", None)
+    if state:
+        return {f"<{type(value).__qualname__}>": canonical_params(dict(state), None)}
+    return _ADDRESS.sub("", repr(value))
 
 
 def _blob(data: bytes) -> JSON:

@@ -64,6 +64,7 @@ class Tape:
     endpoints: set[str] = field(default_factory=set)  # where recorded calls really went
     recorded: int = 0
     replayed: int = 0
+    clock: replay_clock.ReplayClock | None = None  # made at the first replayed response
 
     # -- botocore event handlers ---------------------------------------------------------------
 
@@ -135,12 +136,15 @@ class Tape:
 
     def after_call(self, parsed: dict[str, Any], model: OperationModel,
                    context: dict[str, Any]) -> None:
-        recorded_at = self.cassette.provenance.get("at")
-        if context.pop(_PLAYED, False) and isinstance(recorded_at, str):
-            with contextlib.suppress(ValueError):
-                replay_clock.moved(parsed, model.output_shape,
-                                   _dt.datetime.fromisoformat(recorded_at),
-                                   _dt.datetime.now(_dt.UTC))
+        if not context.pop(_PLAYED, False):
+            return
+        if self.clock is None:
+            with contextlib.suppress(TypeError, ValueError):
+                at = _dt.datetime.fromisoformat(str(self.cassette.provenance.get("at")))
+                self.clock = replay_clock.ReplayClock(at if at.tzinfo else
+                                                      at.replace(tzinfo=_dt.UTC))
+        if self.clock is not None:
+            self.clock.move(parsed, model.output_shape, _dt.datetime.now(_dt.UTC))
 
     def _response(self, interaction: Interaction, request: AWSPreparedRequest) -> AWSResponse:
         try:
