@@ -20,6 +20,7 @@ from uuid import uuid4
 
 import boto3
 import pytest
+from boto3.dynamodb.conditions import Key
 from boto3.s3.transfer import TransferConfig
 
 S3 = boto3.client("s3", region_name="us-east-1")  # module level, as people write it
@@ -67,6 +68,18 @@ def test_a_token_no_seed_reaches():
     token = os.urandom(16).hex()
     ssm.put_parameter(Name="/token", Value=token, Type="String")
     assert ssm.get_parameter(Name="/token")["Parameter"]["Value"] == token
+
+
+@pytest.mark.vcr
+def test_a_dynamodb_query_through_the_resource_layer():
+    dynamodb = boto3.resource("dynamodb", region_name="us-east-1")
+    table = dynamodb.create_table(
+        TableName="items", BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+    table.put_item(Item={"id": "a", "n": 1})
+    found = table.query(KeyConditionExpression=Key("id").eq("a"))["Items"]
+    assert found == [{"id": "a", "n": 1}]
 
 
 @pytest.mark.vcr
@@ -128,7 +141,7 @@ def test_an_ordinary_test_file_records_on_the_standin_and_replays_offline(
     project.write("test_ordinary.py", ORDINARY)
     recorded = project.pytest("--record-mode=once", "--aws-standin", timeout=300,
                               env={"AWS_DEFAULT_REGION": "eu-west-1"})
-    recorded.assert_outcomes(passed=8)
+    recorded.assert_outcomes(passed=9)
     assert "1 skipped" in recorded.output
     # As if recorded two days ago: the role's CreateDate must still read as just made.
     today = datetime.datetime.now(datetime.UTC).date()
@@ -136,10 +149,10 @@ def test_an_ordinary_test_file_records_on_the_standin_and_replays_offline(
     iam.write_text(iam.read_text().replace(
         today.isoformat(), (today - datetime.timedelta(days=2)).isoformat()))
     replayed = project.pytest(offline=True, timeout=300)
-    replayed.assert_outcomes(passed=8)
+    replayed.assert_outcomes(passed=9)
     assert "1 skipped" in replayed.output
     again = project.pytest(offline=True, timeout=300)  # and again: nothing left to chance
-    again.assert_outcomes(passed=8)
+    again.assert_outcomes(passed=9)
 
 
 ESCAPE_HATCH = '''
