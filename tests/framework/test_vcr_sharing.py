@@ -86,3 +86,31 @@ def test_a_server_the_test_starts_on_loopback_replays_on_another_port(project: P
     project.write("test_own.py", OWN_SERVER)
     project.pytest("--record-mode=once", "test_own.py").assert_outcomes(passed=1)
     project.pytest("test_own.py", offline=True).assert_outcomes(passed=1)
+
+
+PRESIGNED = '''
+import urllib.request
+
+import boto3
+import pytest
+
+
+@pytest.mark.vcr
+def test_presigned_get():
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="pre-signed")
+    s3.put_object(Bucket="pre-signed", Key="k", Body=b"hello")
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": "pre-signed", "Key": "k"},
+                                    ExpiresIn=60)
+    assert urllib.request.urlopen(url).read() == b"hello"
+'''
+
+
+def test_a_presigned_url_replays_by_what_it_asks_for(project: Project) -> None:
+    # Recorded through the stand-in's endpoint (path-style, signed); replayed against S3's
+    # virtual host, unsigned: the same bucket and key.
+    project.write("test_presigned.py", PRESIGNED)
+    project.pytest("--record-mode=once", "--aws-standin").assert_outcomes(passed=1)
+    http = project.load("test_presigned", "test_presigned_get")["http"]
+    assert [i["request"]["uri"] for i in http] == ["https://s3.amazonaws.com/pre-signed/k"]
+    project.pytest(offline=True).assert_outcomes(passed=1)

@@ -3,20 +3,49 @@ through the same redaction as the cassette's AWS calls."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from awstape.redaction import rules
 from awstape.redaction.redactor import Redactor, without_credential_query
 
-__all__ = ["http_interaction", "http_request", "http_response"]
+__all__ = ["http_interaction", "http_request", "http_response", "presigned_as_meant"]
+
+_S3_VIRTUAL_HOST = re.compile(
+    r"^(?P<bucket>[a-z0-9][a-z0-9.-]*?)\.s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?$")
+_S3_HOST = re.compile(r"^(?:.+\.)?s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?$")
+# What signs a presigned URL, and when it expires: new on every run.
+_SIGNING_QUERY = frozenset({"x-amz-algorithm", "x-amz-credential", "x-amz-date",
+                            "x-amz-expires", "x-amz-signedheaders", "x-amz-signature",
+                            "x-amz-security-token", "signature", "awsaccesskeyid", "expires"})
 
 
 def http_request(redactor: Redactor, headers: Mapping[str, Any],
                  uri: str) -> tuple[dict[str, Any], str]:
-    """A plain HTTP request's headers and URI without credentials."""
+    """A plain HTTP request's headers and URI without credentials; a presigned URL as what
+    it means."""
     return ({k: v for k, v in headers.items() if k.lower() not in rules.CREDENTIAL_HEADERS},
-            redactor.scrub(without_credential_query(uri)))
+            redactor.scrub(without_credential_query(presigned_as_meant(uri))))
+
+
+def presigned_as_meant(uri: str) -> str:
+    """A presigned URL as what it asks for: the bucket and key, path-style, and the query
+    parameters that are not its signature or expiry; not where it was sent (an S3 virtual
+    host, a stand-in's endpoint), when it expires, nor who signed it. Other URLs unchanged."""
+    parts = urlsplit(uri)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    names = {name.lower() for name, _ in query}
+    host = parts.hostname or ""
+    # Unsigned at replay (awstape signs nothing), it still names an S3 host.
+    signed = "x-amz-signature" in names or {"signature", "awsaccesskeyid"} <= names
+    if not signed and not _S3_HOST.match(host):
+        return uri
+    virtual = _S3_VIRTUAL_HOST.match(host)
+    path = f"/{virtual['bucket']}{parts.path}" if virtual else parts.path
+    kept = sorted((k, v) for k, v in query if k.lower() not in _SIGNING_QUERY)
+    return f"https://s3.amazonaws.com{path}" + (f"?{urlencode(kept)}" if kept else "")
 
 
 def http_response(redactor: Redactor, response: dict[str, Any]) -> dict[str, Any]:
