@@ -38,8 +38,10 @@ def request_hook(before_record_request: Any = None) -> Any:
     def hook(request: Any) -> Any:
         if is_botocore_request(request) or request.host in rules.METADATA_HOSTS:
             return None
-        headers, request.uri = plain_http.http_request(_redactor(), dict(request.headers),
-                                                        request.uri)
+        tape = engine.active()
+        headers, request.uri = plain_http.http_request(
+            _redactor(), dict(request.headers), request.uri,
+            tape.endpoints if tape is not None else ())
         for name in list(request.headers):
             if name not in headers:
                 del request.headers[name]

@@ -4,7 +4,7 @@ through the same redaction as the cassette's AWS calls."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -22,25 +22,27 @@ _SIGNING_QUERY = frozenset({"x-amz-algorithm", "x-amz-credential", "x-amz-date",
                             "x-amz-security-token", "signature", "awsaccesskeyid", "expires"})
 
 
-def http_request(redactor: Redactor, headers: Mapping[str, Any],
-                 uri: str) -> tuple[dict[str, Any], str]:
+def http_request(redactor: Redactor, headers: Mapping[str, Any], uri: str,
+                 aws_endpoints: Collection[str] = ()) -> tuple[dict[str, Any], str]:
     """A plain HTTP request's headers and URI without credentials; a presigned URL as what
-    it means."""
+    it means (``aws_endpoints``: where the test's AWS calls went, a stand-in's included)."""
     return ({k: v for k, v in headers.items() if k.lower() not in rules.CREDENTIAL_HEADERS},
-            redactor.scrub(without_credential_query(presigned_as_meant(uri))))
+            redactor.scrub(without_credential_query(presigned_as_meant(uri, aws_endpoints))))
 
 
-def presigned_as_meant(uri: str) -> str:
-    """A presigned URL as what it asks for: the bucket and key, path-style, and the query
-    parameters that are not its signature or expiry; not where it was sent (an S3 virtual
-    host, a stand-in's endpoint), when it expires, nor who signed it. Other URLs unchanged."""
+def presigned_as_meant(uri: str, aws_endpoints: Collection[str] = ()) -> str:
+    """A URL to S3, or a presigned one to where the test's AWS calls went, as what it asks
+    for: the bucket and key, path-style, and the query parameters that are not its signature
+    or expiry; not where it was sent (an S3 virtual host, a stand-in's endpoint), when it
+    expires, nor who signed it. Other URLs unchanged."""
     parts = urlsplit(uri)
     query = parse_qsl(parts.query, keep_blank_values=True)
     names = {name.lower() for name, _ in query}
     host = parts.hostname or ""
-    # Unsigned at replay (awstape signs nothing), it still names an S3 host.
     signed = "x-amz-signature" in names or {"signature", "awsaccesskeyid"} <= names
-    if not signed and not _S3_HOST.match(host):
+    to_aws = f"{parts.scheme}://{parts.netloc}" in aws_endpoints
+    # Unsigned at replay (awstape signs nothing), it still names an S3 host.
+    if not (_S3_HOST.match(host) or (signed and to_aws)):
         return uri
     virtual = _S3_VIRTUAL_HOST.match(host)
     path = f"/{virtual['bucket']}{parts.path}" if virtual else parts.path
