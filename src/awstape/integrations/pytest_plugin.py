@@ -127,7 +127,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
-    vcr.register_persister(config.stash[_session].persister)
+    vcr.register_persister(config.stash[_session].persister.beside(vcr.persister))
     vcr.register_matcher("port", vcrpy_bridge.port_matcher)
 
 
@@ -188,8 +188,10 @@ def awstape(request: pytest.FixtureRequest, vcr: Any) -> Iterator[Use | None]:
         yield None
         return
     session = request.config.stash[_session]
-    directory = Path(request.getfixturevalue("vcr_cassette_dir"))
-    path = directory / f"{request.getfixturevalue('default_cassette_name')}.yaml"
+    # vcrpy's own path for the test: pytest-recording's serializer suffix and long-name rule.
+    path = Path(vcr._path) if vcr is not None else Path(
+        request.getfixturevalue("vcr_cassette_dir"),
+        f"{request.getfixturevalue('default_cassette_name')}.yaml")
     if request.config.getoption("--awstape-list"):
         session.manifest.listed.append(
             ListedCassette(request.node.nodeid, str(path.resolve()), path.is_file()))
@@ -234,6 +236,8 @@ def awstape(request: pytest.FixtureRequest, vcr: Any) -> Iterator[Use | None]:
                   else contextlib.nullcontext()):
                 yield use
             passed = request.node.stash.get(_passed, False)
+            if use.tape.recorded or use.tape.replayed or use.tape.misses:
+                session.persister.claimed.add(str(committed))
             session.persister.discard_saves = True  # until awstape's own file is settled
             session.persister.redactor = use.tape.redactor
             use.finish(passed)

@@ -20,8 +20,8 @@ from awstape.runtime.network import Guard, is_loopback
 from awstape.storage import documents, fileformat, migrate
 
 __all__ = [
-    "SharedFilePersister", "is_botocore_request", "port_matcher", "refusals_reported",
-    "request_hook", "response_hook",
+    "OwnOrTheirs", "SharedFilePersister", "is_botocore_request", "port_matcher",
+    "refusals_reported", "request_hook", "response_hook",
 ]
 
 
@@ -35,7 +35,11 @@ def request_hook(before_record_request: Any = None) -> Any:
     instance metadata service are not vcrpy's to keep, and no credential header or query
     parameter is kept. The user's own hook runs last."""
 
+    from vcr.request import Request
+
     def hook(request: Any) -> Any:
+        if not isinstance(request, Request):  # what a test hands the hook itself: not ours
+            return before_record_request(request) if before_record_request else request
         if is_botocore_request(request) or request.host in rules.METADATA_HOSTS:
             return None
         tape = engine.active()
@@ -54,7 +58,8 @@ def response_hook(before_record_response: Any = None) -> Any:
     """A vcrpy ``before_record_response`` that applies the active cassette's redaction."""
 
     def hook(response: dict[str, Any]) -> Any:
-        response = plain_http.http_response(_redactor(), response)
+        if isinstance(response, dict) and isinstance(response.get("headers"), dict):
+            response = plain_http.http_response(_redactor(), response)
         return before_record_response(response) if before_record_response else response
 
     return hook
@@ -107,6 +112,30 @@ class SharedFilePersister:
         self.redactor: Redactor | None = None
         # Files that could not be read: awstape's own load reports them, and none is written.
         self.unreadable: set[str] = set()
+        # Cassettes of tests that made AWS calls: theirs is awstape's layout, even when new.
+        self.claimed: set[str] = set()
+
+    def owns(self, cassette_path: str) -> bool:
+        """Whether a vcrpy cassette is kept in awstape's file: one the test's AWS calls claimed,
+        one in awstape's layout, a vcrpy cassette of AWS calls, or one that cannot be read. Any
+        other stays pytest-recording's own, with its serializer and extra cassettes, as if
+        awstape were not installed."""
+        key, path = str(Path(cassette_path)), Path(cassette_path)
+        if key in self.claimed or key in self.redirects or key in self.unreadable:
+            return True
+        if not path.is_file():
+            return False
+        if fileformat.is_awstape_file(path):
+            return True
+        try:
+            document = fileformat.load_document(path)
+        except CorruptCassette:
+            return True  # awstape's load says what is wrong with it, in one clear error
+        return not migrate.is_vcrpy_document(document) or migrate.holds_aws_calls(document)
+
+    def beside(self, theirs: Any) -> OwnOrTheirs:
+        """The persister for one vcrpy cassette, beside pytest-recording's own ``theirs``."""
+        return OwnOrTheirs(self, theirs)
 
     def load_cassette(self, cassette_path: str, serializer: Any) -> tuple[list[Any], list[Any]]:
         from vcr.persisters.filesystem import CassetteNotFoundError
@@ -159,3 +188,20 @@ class SharedFilePersister:
         fileformat.write_atomically(path, text)
 
 
+
+
+class OwnOrTheirs:
+    """One vcrpy cassette's persister: awstape's file through the shared persister, any other
+    through the persister pytest-recording set up for it."""
+
+    def __init__(self, own: SharedFilePersister, theirs: Any) -> None:
+        self.own, self.theirs = own, theirs
+
+    def load_cassette(self, cassette_path: str, serializer: Any) -> tuple[list[Any], list[Any]]:
+        chosen = self.own if self.own.owns(cassette_path) else self.theirs
+        return chosen.load_cassette(cassette_path, serializer=serializer)
+
+    def save_cassette(self, cassette_path: str, cassette_dict: dict[str, Any],
+                      serializer: Any) -> None:
+        chosen = self.own if self.own.owns(cassette_path) else self.theirs
+        chosen.save_cassette(cassette_path, cassette_dict, serializer=serializer)

@@ -77,6 +77,7 @@ class Use:
     allow_unused: bool
     writes: bool
     target: Target
+    replaces: bool = False  # a fresh recording of an existing awstape cassette
     finished: bool = False
 
     @property
@@ -104,7 +105,9 @@ class Use:
         if tape.misses and passed:
             # The code under test swallowed the miss; the test must not pass on a wrong answer.
             raise tape.misses[0]
-        if passed and self.writes and (tape.recorded or not cassette.path.exists()):
+        # Written when the test recorded AWS calls, or to replace an awstape cassette; a test
+        # that made none leaves nothing behind, as under pytest-recording alone.
+        if passed and self.writes and (tape.recorded or self.replaces):
             cassette.provenance = {
                 "at": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
                 **self.target.seen(tape.endpoints).provenance(),
@@ -202,8 +205,10 @@ def use_cassette(
     record = (record_mode in ("new_episodes", "all", "rewrite") or fresh) and absent is None
     tape = engine.Tape(cassette, replay=replay, record=record, redactor=redactor,
                        rerecord_hint=rerecord_hint, absent=absent)
+    replaces = fresh and any(fileformat.is_awstape_file(Path(p)) for p in
+                             (cassette_path, previous) if p is not None)
     use = Use(tape, None, allow_unused, writes=record,
-              target=target or Target.from_environment())
+              target=target or Target.from_environment(), replaces=replaces)
     with contextlib.ExitStack() as stack:
         # Clients made from boto3's default session keep the credentials it first resolved:
         # a fresh one for each cassette, so that a recording never signs with replay's dummies.
@@ -213,7 +218,10 @@ def use_cassette(
             region = str(cassette.provenance.get("region") or environment.DEFAULT_REGION)
             stack.enter_context(environment.variables(environment.isolated(region)))
             stack.enter_context(environment.any_profile())
-            use.guard = stack.enter_context(network.blocked(allowed_hosts))
+            # The network guard is for awstape's cassettes: a test with none (or with a vcrpy
+            # cassette of plain HTTP only) keeps pytest-recording's own network rules.
+            if cassette.interactions or fileformat.is_awstape_file(cassette_path):
+                use.guard = stack.enter_context(network.blocked(allowed_hosts))
         elif recording_environment is not None:
             stack.enter_context(environment.variables(recording_environment))
         if seed_randomness:

@@ -140,6 +140,19 @@ def dumps(document: dict[str, Any]) -> str:
     return _BARE_EXPONENT.sub(r"\1.0\2", text) + "\n"
 
 
+def is_awstape_file(path: Path) -> bool:
+    """Whether ``path`` is a file in awstape's layout, as ``dumps`` writes it: known from its
+    first bytes."""
+    try:
+        with path.open("rb") as f:
+            return f.read(len(_OWN_START)) == _OWN_START
+    except OSError:
+        return False
+
+
+_OWN_START = b'{\n  "awstape": '
+
+
 def lacks_section(path: Path, section: str) -> bool:
     """True when ``path`` is a file in awstape's layout, as ``dumps`` writes it, without a
     top-level ``section``: known from the text, without parsing it."""

@@ -20,12 +20,22 @@ from awstape.redaction.redactor import Redactor
 from awstape.storage import fileformat, wire
 from awstape.storage.documents import interaction_from_document, stored_interaction, to_document
 
-__all__ = ["VcrpySerializer", "from_vcrpy", "is_vcrpy_document"]
+__all__ = ["VcrpySerializer", "from_vcrpy", "holds_aws_calls", "is_vcrpy_document"]
 
 
 def is_vcrpy_document(document: dict[str, Any]) -> bool:
     return "awstape" not in document and all(
         isinstance(i, dict) and "request" in i for i in document.get("interactions", []))
+
+
+def holds_aws_calls(document: dict[str, Any]) -> bool:
+    """Whether a vcrpy cassette document recorded any AWS call."""
+    for item in document.get("interactions", []):
+        request = item.get("request") or {}
+        if wire.decode_request(request.get("method", "GET"), request.get("uri", ""),
+                               request.get("headers") or {}, request.get("body")) is not None:
+            return True
+    return False
 
 
 def from_vcrpy(document: dict[str, Any], path: Path, redactor: Redactor) -> Cassette:
