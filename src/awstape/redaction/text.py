@@ -4,6 +4,7 @@ every one of them at once."""
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 import hashlib
 import json
@@ -29,15 +30,16 @@ def _json_escaped(value: str, ascii_only: bool = True) -> str:
     return json.dumps(value, ensure_ascii=ascii_only)[1:-1]
 
 
-def forms(value: str) -> list[str]:
+@functools.lru_cache(maxsize=1 << 16)  # every text stored or restored asks for every fake's
+def forms(value: str) -> tuple[str, ...]:
     """The ways ``value`` can appear in stored text, as whole tokens and (if long) anywhere."""
     escaped = _json_escaped(value)
-    forms = [f'"{escaped}"', f'"{_json_escaped(value, False)}"',
+    found = [f'"{escaped}"', f'"{_json_escaped(value, False)}"',
              _json_escaped(f'"{escaped}"'),  # a JSON document inside a JSON string
              f">{xml_escape(value)}<"]
     if len(value) >= _SUBSTRING_MINIMUM:
-        forms += [value, escaped, xml_escape(value), quote(value, safe=""), quote_plus(value)]
-    return forms
+        found += [value, escaped, xml_escape(value), quote(value, safe=""), quote_plus(value)]
+    return tuple(found)
 
 
 def substitute(text: str, pairs: Mapping[str, str]) -> str:
