@@ -183,3 +183,13 @@ def test_aws_cli_recorded_with_awstape_record_replays_offline(
                         "get-parameter", "--name", "/app/other")
     assert other.returncode != 0
     assert 'Name: recorded "/app/replicas", now "/app/other"' in other.output
+
+
+def test_a_reader_that_goes_away_is_no_error() -> None:
+    # awstape diff | head: the pipe closes before awstape has written everything.
+    command = subprocess.Popen([str(Path(sys.executable).parent / "awstape"), "rules"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert command.stdout is not None and command.stderr is not None
+    command.stdout.close()
+    problems = command.stderr.read().decode()
+    assert command.wait() == 0 and problems == "", problems

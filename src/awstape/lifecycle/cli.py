@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -191,10 +192,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if program:
         args.command = program
     try:
-        return int(args.run(args))
+        code = int(args.run(args))
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at exit
+        return code
     except AwstapeError as error:
         print(error, file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (awstape diff | head): what it read was enough. Quiet, as
+        # the shell's own tools are; stdout is pointed away so the exit does not flush into it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
