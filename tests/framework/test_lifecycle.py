@@ -153,6 +153,10 @@ def test_audit_finds_orphans_stale_missing_and_standin_cassettes(recorded: Proje
     assert recorded.run(*only_old).returncode == 1  # the orphan is still there
     orphan.unlink()
     assert recorded.run(*only_old).returncode == 0
+    # pytest's own options pass through, wherever they stand.
+    selected = recorded.run("awstape", "audit", "-k", "test_new_reads", "--fail-on", "missing")
+    assert selected.returncode == 1 and selected.output.count("\nmissing") + \
+        selected.output.startswith("missing") == 1, selected.output
 
 
 def test_aws_cli_recorded_with_awstape_record_replays_offline(

@@ -188,7 +188,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Everything after -- is the program; options go anywhere before it.
         cut = words.index("--")
         words, program = words[:cut], words[cut + 1:]
-    args = parser().parse_args(words)
+    top = parser()
+    args, unknown = top.parse_known_args(words)
+    if unknown and hasattr(args, "pytest_args"):  # rerecord, audit: pytest's options pass on
+        args.pytest_args = [*unknown, *args.pytest_args]
+    elif unknown:
+        top.error(f"unrecognized arguments: {' '.join(unknown)}")
     if program:
         args.command = program
     try:
