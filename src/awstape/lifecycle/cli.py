@@ -153,8 +153,7 @@ def parser() -> argparse.ArgumentParser:
                                   help="record against moto on loopback instead of AWS")
     rerecord_command.add_argument("--staging", help="where new cassettes are written first")
     rerecord_command.add_argument("--report-dir", help="default: .awstape")
-    rerecord_command.add_argument("pytest_args", nargs=argparse.REMAINDER)
-    rerecord_command.set_defaults(run=_rerecord)
+    rerecord_command.set_defaults(run=_rerecord, pytest_args=[])
 
     audit_command = commands.add_parser(
         "audit", help="stale cassettes, orphans, tests without a cassette, stand-in recordings",
@@ -164,8 +163,7 @@ def parser() -> argparse.ArgumentParser:
                                help="a cassette older than this is stale (default 90)")
     audit_command.add_argument("--fail-on", type=_fail_on, default=[], metavar="KINDS",
                                help=f"comma-separated: {', '.join(audit.KINDS)}, or any")
-    audit_command.add_argument("pytest_args", nargs=argparse.REMAINDER)
-    audit_command.set_defaults(run=_audit)
+    audit_command.set_defaults(run=_audit, pytest_args=[])
 
     for mode, verb in (("record", "record"), ("replay", "replay")):
         sub = commands.add_parser(
@@ -190,8 +188,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         words, program = words[:cut], words[cut + 1:]
     top = parser()
     args, unknown = top.parse_known_args(words)
-    if unknown and hasattr(args, "pytest_args"):  # rerecord, audit: pytest's options pass on
-        args.pytest_args = [*unknown, *args.pytest_args]
+    if hasattr(args, "pytest_args"):  # rerecord, audit: the rest is pytest's, in its order
+        if "--" in unknown:
+            unknown.remove("--")  # the first one only separated awstape's options from pytest's
+        args.pytest_args = unknown
     elif unknown:
         top.error(f"unrecognized arguments: {' '.join(unknown)}")
     if program:
