@@ -172,6 +172,18 @@ def _is_recorded(request: pytest.FixtureRequest) -> bool:
 
 
 @pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
+    """Right after a passing test's body, what its replay broke fails the test itself (not
+    its teardown): a way out to the network, a swallowed miss, recorded calls left unplayed."""
+    result = yield
+    use = getattr(item, "funcargs", {}).get("awstape")
+    broken = use.verdict(passed=True) if isinstance(use, Use) else None
+    if broken is not None:
+        pytest.fail(str(broken), pytrace=False)
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, Any, Any]:

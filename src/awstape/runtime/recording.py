@@ -79,6 +79,7 @@ class Use:
     target: Target
     replaces: bool = False  # a fresh recording of an existing awstape cassette
     finished: bool = False
+    judged: bool = False  # the verdict was given
 
     @property
     def cassette(self) -> Cassette:
@@ -91,20 +92,24 @@ class Use:
             provenance["seed"] = secrets.randbits(32)
         return int(provenance["seed"])
 
+    def verdict(self, passed: bool) -> AwstapeError | NetworkBlocked | None:
+        """What the replay broke, if anything: a way out to the network, a miss the code
+        swallowed, recorded calls left unplayed. Given once: the pytest plugin asks right
+        after the test's body, so that the test itself fails, not its teardown."""
+        if self.judged:
+            return None
+        self.judged = True
+        return self._escaped(passed) or self._unused(passed)
+
     def finish(self, passed: bool) -> None:
-        """Write the cassette if the run passed and recorded; raise what the replay broke."""
+        """Write the cassette if the run passed and recorded; raise what the replay broke
+        (unless the verdict was given already)."""
         tape, cassette = self.tape, self.cassette
         self.finished = True
-        attempts = self.guard.all_attempts() if self.guard is not None else []
-        if attempts:
-            raise NetworkBlocked(
-                "awstape: the test tried to reach the network during replay: "
-                + "; ".join(sorted(attempts))
-                + f". Cassette: {cassette.path}. {tape.rerecord_hint}".rstrip()
-            )
-        if tape.misses and passed:
-            # The code under test swallowed the miss; the test must not pass on a wrong answer.
-            raise tape.misses[0]
+        judged, self.judged = self.judged, True
+        escaped = None if judged else self._escaped(passed)
+        if escaped is not None:
+            raise escaped
         # Written when the test recorded AWS calls, or to replace an awstape cassette; a test
         # that made none leaves nothing behind, as under pytest-recording alone.
         if passed and self.writes and (tape.recorded or self.replaces):
@@ -117,17 +122,37 @@ class Use:
                 **{k: v for k, v in cassette.provenance.items() if k == "seed"},
             }
             cassettes.save(cassette, tape.redactor)
+        unused = None if judged else self._unused(passed)
+        if unused is not None:
+            raise unused
+
+    def _escaped(self, passed: bool) -> AwstapeError | NetworkBlocked | None:
+        attempts = self.guard.all_attempts() if self.guard is not None else []
+        if attempts:
+            return NetworkBlocked(
+                "awstape: the test tried to reach the network during replay: "
+                + "; ".join(sorted(attempts))
+                + f". Cassette: {self.cassette.path}. {self.tape.rerecord_hint}".rstrip()
+            )
+        if self.tape.misses and passed:
+            # The code under test swallowed the miss; the test must not pass on a wrong answer.
+            return self.tape.misses[0]
+        return None
+
+    def _unused(self, passed: bool) -> UnusedRecordings | None:
+        tape, cassette = self.tape, self.cassette
         unplayed = cassette.unplayed() if tape.replay else []
-        if passed and unplayed and not self.allow_unused:
-            listed = "\n".join(
-                f"    #{cassette.interactions.index(i) + 1} {i.describe()}" for i in unplayed
-            )
-            raise UnusedRecordings(
-                f"awstape: the test left {len(unplayed)} recorded call(s) unplayed in "
-                f"{cassette.path}:\n{listed}\n  The code no longer makes these calls. Record the "
-                f"test again ({tape.rerecord_hint or 'with --record-mode=rewrite'}), or allow "
-                "it with @pytest.mark.awstape(allow_unused=True) or --awstape-allow-unused."
-            )
+        if not (passed and unplayed and not self.allow_unused):
+            return None
+        listed = "\n".join(
+            f"    #{cassette.interactions.index(i) + 1} {i.describe()}" for i in unplayed
+        )
+        return UnusedRecordings(
+            f"awstape: the test left {len(unplayed)} recorded call(s) unplayed in "
+            f"{cassette.path}:\n{listed}\n  The code no longer makes these calls. Record the "
+            f"test again ({tape.rerecord_hint or 'with --record-mode=rewrite'}), or allow "
+            "it with @pytest.mark.awstape(allow_unused=True) or --awstape-allow-unused."
+        )
 
 
 def _keep_seed(cassette: Cassette, previous: Path) -> None:
