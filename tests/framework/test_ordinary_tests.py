@@ -11,7 +11,9 @@ import datetime
 from .conftest import Project
 
 ORDINARY = '''
+import base64
 import datetime
+import hashlib
 import os
 import random
 import threading
@@ -83,6 +85,18 @@ def test_a_dynamodb_query_through_the_resource_layer():
 
 
 @pytest.mark.vcr
+def test_a_time_the_test_chose_reads_back_as_it_was_sent():
+    bucket = f"locked-{uuid4()}"
+    S3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
+    until = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    until += datetime.timedelta(minutes=1)
+    S3.put_object(Bucket=bucket, Key="k", Body=b"x", ObjectLockMode="GOVERNANCE",
+                  ObjectLockRetainUntilDate=until,
+                  ContentMD5=base64.b64encode(hashlib.md5(b"x").digest()).decode())
+    assert S3.head_object(Bucket=bucket, Key="k")["ObjectLockRetainUntilDate"] == until
+
+
+@pytest.mark.vcr
 def test_sizes_and_a_multipart_download_with_progress(tmp_path):
     bucket = f"big-{uuid4()}"
     S3.create_bucket(Bucket=bucket)
@@ -141,7 +155,7 @@ def test_an_ordinary_test_file_records_on_the_standin_and_replays_offline(
     project.write("test_ordinary.py", ORDINARY)
     recorded = project.pytest("--record-mode=once", "--aws-standin", timeout=300,
                               env={"AWS_DEFAULT_REGION": "eu-west-1"})
-    recorded.assert_outcomes(passed=9)
+    recorded.assert_outcomes(passed=10)
     assert "1 skipped" in recorded.output
     # As if recorded two days ago: the role's CreateDate must still read as just made.
     today = datetime.datetime.now(datetime.UTC).date()
@@ -149,10 +163,10 @@ def test_an_ordinary_test_file_records_on_the_standin_and_replays_offline(
     iam.write_text(iam.read_text().replace(
         today.isoformat(), (today - datetime.timedelta(days=2)).isoformat()))
     replayed = project.pytest(offline=True, timeout=300)
-    replayed.assert_outcomes(passed=9)
+    replayed.assert_outcomes(passed=10)
     assert "1 skipped" in replayed.output
     again = project.pytest(offline=True, timeout=300)  # and again: nothing left to chance
-    again.assert_outcomes(passed=9)
+    again.assert_outcomes(passed=10)
 
 
 ESCAPE_HATCH = '''

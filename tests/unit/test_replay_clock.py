@@ -44,3 +44,14 @@ def test_one_time_reads_the_same_in_every_response_and_never_in_the_future() -> 
     assert first["AccessKeyMetadata"][0]["CreateDate"] == now
     assert second["AccessKeyMetadata"][0]["CreateDate"] == now  # the same time, the same read
     assert second["AccessKeyMetadata"][1]["CreateDate"] <= now + dt.timedelta(seconds=1)
+
+
+def test_a_time_the_test_supplied_stays_as_it_sent_it() -> None:
+    now = dt.datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    sent = RECORDED + dt.timedelta(hours=1)  # within a day of the recording, yet the test's
+    parsed = keys(RECORDED + dt.timedelta(seconds=2), sent)
+    ReplayClock(RECORDED).move(parsed, shape("iam", "ListAccessKeys"), now, supplied=[sent])
+    assert parsed["AccessKeyMetadata"][0]["CreateDate"] == now
+    assert parsed["AccessKeyMetadata"][1]["CreateDate"] == sent
+    ReplayClock(RECORDED).move(moved := keys(sent), shape("iam", "ListAccessKeys"), now)
+    assert moved["AccessKeyMetadata"][0]["CreateDate"] == now  # not the test's: it moves

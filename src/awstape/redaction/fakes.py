@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as _dt
 import random
 import re
 import string
@@ -98,6 +99,7 @@ class FakeBook:
         self.in_place: dict[str, str] = {}  # real -> fake, replaced only where it stands
         self.accounts: dict[str, str] = {}  # real account id -> fake account id
         self.links: dict[str, str] = {}  # recorded fake -> the value the test supplied now
+        self.echoed_times: set[_dt.datetime] = set()  # times the test supplied, read back
         self.supplied: set[str] = set()  # account ids the test gave before AWS showed them
         self._issued: set[str] = set()
         self.origin: str = "response"  # where the values being faked come from now

@@ -18,6 +18,8 @@ Request headers (``Authorization``, ``X-Amz-Security-Token``...) are never store
 from __future__ import annotations
 
 import base64
+import datetime as _dt
+import email.utils
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -136,6 +138,14 @@ class Redactor:
                     and len(str(was)) >= _ECHO_MINIMUM
                     and (node.secret or is_clock(node) or drawn_alike(was, value))):
                 self.book.echo(str(was), str(value))
+                recorded_time, live_time = _parsed_time(was), _parsed_time(value)
+                if is_clock(node) and recorded_time and live_time:
+                    # As AWS may write the time back: ISO 8601 in UTC, with or without
+                    # milliseconds, or an HTTP date (a REST header).
+                    for old, new in zip(_time_forms(recorded_time), _time_forms(live_time),
+                                        strict=True):
+                        self.book.echo(old, new)
+                    self.book.echoed_times.add(live_time)
 
     def restore(self, body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
         links = self.book.links
@@ -260,6 +270,21 @@ def refuse_credentials(text: str, where: str) -> None:
             f"redaction rule removed:\n{listed}\n  Nothing was written. Add a rule for "
             "them in [tool.awstape] redact (see `awstape rules`), then record again."
         )
+
+
+def _parsed_time(value: Any) -> _dt.datetime | None:
+    """A time in canonical parameters (ISO 8601, as canonical_params writes it), in UTC."""
+    try:
+        moment = _dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=moment.tzinfo or _dt.UTC).astimezone(_dt.UTC)
+
+
+def _time_forms(moment: _dt.datetime) -> list[str]:
+    return [moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z",
+            email.utils.format_datetime(moment, usegmt=True)]
 
 
 def _scalar(value: Any) -> bool:

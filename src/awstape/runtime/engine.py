@@ -144,7 +144,8 @@ class Tape:
                 self.clock = replay_clock.ReplayClock(at if at.tzinfo else
                                                       at.replace(tzinfo=_dt.UTC))
         if self.clock is not None:
-            self.clock.move(parsed, model.output_shape, _dt.datetime.now(_dt.UTC))
+            self.clock.move(parsed, model.output_shape, _dt.datetime.now(_dt.UTC),
+                            supplied=self.redactor.book.echoed_times)
 
     def _response(self, interaction: Interaction, request: AWSPreparedRequest) -> AWSResponse:
         try:

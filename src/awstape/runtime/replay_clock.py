@@ -12,7 +12,7 @@ grows when a later response would otherwise be.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,10 +33,17 @@ class ReplayClock:
     shift: _dt.timedelta | None = None
     moved: dict[_dt.datetime, _dt.datetime] = field(default_factory=dict)
 
-    def move(self, parsed: dict[str, Any], shape: Shape | None, now: _dt.datetime) -> None:
-        """Move, in place, the clock-drawn timestamps of a parsed response."""
+    def move(self, parsed: dict[str, Any], shape: Shape | None, now: _dt.datetime,
+             supplied: Collection[_dt.datetime] = ()) -> None:
+        """Move, in place, the clock-drawn timestamps of a parsed response; a time the test
+        itself supplied (``supplied``, read back as it sent it) stays."""
+        own = {_to_the_second(t) for t in supplied}
+
+        def drawn(value: Any) -> bool:
+            return self._drawn(value) and _to_the_second(value) not in own
+
         fresh = [value for _, value in leaves(parsed, shape)
-                 if self._drawn(value) and value not in self.moved]
+                 if drawn(value) and value not in self.moved]
         if fresh:
             latest = max(fresh)
             if self.shift is None or latest + self.shift > now:
@@ -46,7 +53,7 @@ class ReplayClock:
             return
 
         def visit(value: Any, node: Node) -> Any:
-            if self._drawn(value):
+            if drawn(value):
                 return self.moved.setdefault(value, value + shift)
             return DESCEND if isinstance(value, Mapping | list | tuple) else value
 
@@ -57,3 +64,7 @@ class ReplayClock:
     def _drawn(self, value: Any) -> bool:
         return (isinstance(value, _dt.datetime) and value.tzinfo is not None
                 and abs(value - self.recorded_at) <= WINDOW)
+
+
+def _to_the_second(moment: _dt.datetime) -> _dt.datetime:
+    return moment.astimezone(_dt.UTC).replace(microsecond=0)
