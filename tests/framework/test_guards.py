@@ -43,7 +43,7 @@ def test_unplayed_recordings_fail_and_are_listed(project: Project) -> None:
     get = '    value = ssm.get_parameter(Name="/team/flag")["Parameter"]["Value"]'
     project.write("test_user.py", user_test().replace(get, '    value = "on"'))
     run = project.pytest(offline=True)
-    run.assert_outcomes(failed=1)  # the test itself, not its teardown
+    run.assert_outcomes(passed=1, errors=1)  # at teardown: fixtures' cleanup may make them
     assert "left 1 recorded call(s) unplayed" in run.output
     assert 'ssm.GetParameter in us-east-1 {"Name": "/team/flag"}' in run.output
     project.pytest("--awstape-allow-unused", offline=True).assert_outcomes(passed=1)

@@ -229,3 +229,54 @@ def test_hash_is_fixed_for_pytest_as_the_program_and_only_then(project: Project)
                   'import pytest\n\nprint("STARTED")\npytest.main(["-s", "test_h.py"])\n')
     inline = project.run("python", "inline.py").output
     assert inline.count("STARTED") == 1 and "HASH" in inline and inline.count(" None") == 1, inline
+
+
+WIDER_FIXTURES = '''
+from uuid import uuid4
+
+import boto3
+import pytest
+
+
+@pytest.fixture(scope="module")
+def bucket():
+    s3 = boto3.client("s3", region_name="us-east-1")
+    name = f"shared-{uuid4()}"
+    s3.create_bucket(Bucket=name)
+    yield name
+    s3.delete_bucket(Bucket=name)
+
+
+@pytest.mark.vcr
+class TestWithATableMadeOnce:
+    @classmethod
+    def setup_class(cls):
+        cls.client = boto3.client("dynamodb", region_name="us-east-1")
+        cls.name = f"T{uuid4()}"
+        cls.client.create_table(
+            TableName=cls.name, BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+
+    @classmethod
+    def teardown_class(cls):
+        cls.client.delete_table(TableName=cls.name)
+
+    def test_put(self):
+        self.client.put_item(TableName=self.name, Item={"pk": {"S": "a"}})
+
+    def test_count(self, bucket):
+        assert self.client.scan(TableName=self.name)["Count"] == 1
+        boto3.client("s3", region_name="us-east-1").head_bucket(Bucket=bucket)
+'''
+
+
+def test_calls_in_class_and_module_fixtures_replay(project: Project) -> None:
+    project.write("test_wider.py", WIDER_FIXTURES)
+    project.pytest("--record-mode=once", "--aws-standin").assert_outcomes(passed=2)
+    kept = sorted(p.name for p in (project.root / "cassettes" / "test_wider").iterdir())
+    assert kept == [
+        "TestWithATableMadeOnce.test_count.yaml", "TestWithATableMadeOnce.test_put.yaml",
+        "TestWithATableMadeOnce.xunit_setup_class_fixture_TestWithATableMadeOnce.yaml",
+        "test_wider.py.bucket.yaml"], kept
+    project.pytest(offline=True).assert_outcomes(passed=2)

@@ -15,11 +15,11 @@ import secrets
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
-from awstape.integrations import vcrpy_bridge
+from awstape.integrations import vcrpy_bridge, wider_fixtures
 from awstape.model.errors import AwstapeError, ConfigError, NetworkBlocked
 from awstape.redaction import rules
 from awstape.redaction.redactor import Redactor
@@ -163,7 +163,29 @@ def pytest_fixture_setup(
             before_record_request=vcrpy_bridge.request_hook(user_hook),
             before_record_response=vcrpy_bridge.response_hook(user_response_hook),
         ).mark)
+    elif fixturedef.scope in wider_fixtures.WIDER_SCOPES and engine.active() is None:
+        item = getattr(request, "_pyfuncitem", None)
+        if item is not None and _is_recorded(item._request):
+            return (yield from _wider_fixture_played(fixturedef, request, item))
     return (yield)
+
+
+def _wider_fixture_played(fixturedef: Any, request: pytest.FixtureRequest,
+                          item: pytest.Function) -> Generator[None, Any, Any]:
+    session = request.config.stash[_session]
+    mode = cast(RecordMode, request.config.getoption("--record-mode") or next(
+        (m.kwargs["record_mode"] for m in item.iter_markers("vcr") if "record_mode" in m.kwargs),
+        "none"))
+    path = wider_fixtures.cassette_path(item, request, fixturedef.argname.lstrip("_"))
+    server = session.standin
+    options = {
+        "redactor": Redactor(session.rules),
+        "recording_environment": session.real_environment,
+        "target": Target("standin", moto_version=server.moto_version) if server else None,
+        "rerecord_hint": _rerecord_command(item._request, on_standin=server is not None),
+        "seed_randomness": bool(request.config.getini("awstape_random")),
+    }
+    return (yield from wider_fixtures.played_around(fixturedef, path, mode, options))
 
 
 def _is_recorded(request: pytest.FixtureRequest) -> bool:
@@ -174,7 +196,7 @@ def _is_recorded(request: pytest.FixtureRequest) -> bool:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
     """Right after a passing test's body, what its replay broke fails the test itself (not
-    its teardown): a way out to the network, a swallowed miss, recorded calls left unplayed."""
+    its teardown): a way out to the network, a swallowed miss."""
     result = yield
     use = getattr(item, "funcargs", {}).get("awstape")
     broken = use.verdict(passed=True) if isinstance(use, Use) else None

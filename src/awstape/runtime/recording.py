@@ -79,7 +79,7 @@ class Use:
     target: Target
     replaces: bool = False  # a fresh recording of an existing awstape cassette
     finished: bool = False
-    judged: bool = False  # the verdict was given
+    reported: bool = False  # what the replay broke was said already
 
     @property
     def cassette(self) -> Cassette:
@@ -93,21 +93,21 @@ class Use:
         return int(provenance["seed"])
 
     def verdict(self, passed: bool) -> AwstapeError | NetworkBlocked | None:
-        """What the replay broke, if anything: a way out to the network, a miss the code
-        swallowed, recorded calls left unplayed. Given once: the pytest plugin asks right
-        after the test's body, so that the test itself fails, not its teardown."""
-        if self.judged:
+        """What the test's run broke, if anything: a way out to the network, or a miss the
+        code swallowed. Said once: the pytest plugin asks right after the test's body, so
+        that the test itself fails, not its teardown; ``finish`` asks again for what teardown
+        did. (Unplayed recordings are judged at the end: fixtures' cleanup may make them.)"""
+        if self.reported:
             return None
-        self.judged = True
-        return self._escaped(passed) or self._unused(passed)
+        escaped = self._escaped(passed)
+        self.reported = escaped is not None
+        return escaped
 
     def finish(self, passed: bool) -> None:
-        """Write the cassette if the run passed and recorded; raise what the replay broke
-        (unless the verdict was given already)."""
+        """Write the cassette if the run passed and recorded; raise what the replay broke."""
         tape, cassette = self.tape, self.cassette
         self.finished = True
-        judged, self.judged = self.judged, True
-        escaped = None if judged else self._escaped(passed)
+        escaped = self.verdict(passed)
         if escaped is not None:
             raise escaped
         # Written when the test recorded AWS calls, or to replace an awstape cassette; a test
@@ -122,7 +122,7 @@ class Use:
                 **{k: v for k, v in cassette.provenance.items() if k == "seed"},
             }
             cassettes.save(cassette, tape.redactor)
-        unused = None if judged else self._unused(passed)
+        unused = self._unused(passed)
         if unused is not None:
             raise unused
 
