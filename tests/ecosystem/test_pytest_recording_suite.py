@@ -14,7 +14,10 @@ import pytest
 from awstape.runtime import offline
 
 VERSION = "0.14.1"  # pinned: its suite is the yardstick, so it changes only on purpose
-TEST_DEPENDENCIES = ("pytest-httpbin==2.1.0", "pytest-mock==3.17.0", "httpbin==0.10.4")
+# Its test-only dependencies, and httpbin's that the project's own do not bring (Flask,
+# Werkzeug, six and cffi come with moto).
+TEST_DEPENDENCIES = ("pytest-httpbin==2.1.0", "pytest-mock==3.17.0", "httpbin==0.10.4",
+                     "brotlicffi==1.2.1.0", "decorator==5.3.1", "greenlet==2.0.2")
 PLUGINS = ("pytest_recording.plugin", "pytest_httpbin.plugin", "pytest_mock")
 _OUTCOME = re.compile(r"^(PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS) (\S+)", re.MULTILINE)
 
@@ -44,7 +47,9 @@ def outcomes(suite: Path, plugins: tuple[str, ...]) -> dict[str, str]:
         [sys.executable, "-m", "pytest", "-rA", "-q", "-p", "no:cacheprovider", "tests"],
         cwd=suite / f"pytest_recording-{VERSION}", env=environment, capture_output=True,
         text=True, timeout=600, check=False)
-    return {test: outcome for outcome, test in _OUTCOME.findall(done.stdout)}
+    found = {test: outcome for outcome, test in _OUTCOME.findall(done.stdout)}
+    assert found, done.stdout[-3000:] + done.stderr[-3000:]  # it ran at all
+    return found
 
 
 def test_pytest_recordings_own_suite_ends_the_same_with_awstape(suite: Path) -> None:
