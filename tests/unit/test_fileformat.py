@@ -79,3 +79,18 @@ def test_not_a_cassette_is_refused_with_the_path(tmp_path: Path) -> None:
     path.write_text("- just\n- a list\n")
     with pytest.raises(CorruptCassette, match=r"c\.yaml: not a cassette"):
         load_document(path)
+
+
+def test_a_streamed_plain_http_upload_is_stored_as_what_it_sent() -> None:
+    import io
+    import json
+
+    from awstape.storage.documents import http_to_document
+
+    upload = io.BytesIO(b"file contents")
+    upload.read()  # sent: the stream stands at its end
+    document = http_to_document({"method": "PUT", "uri": "http://x/y", "body": upload},
+                                {"status": {"code": 200}, "body": {"string": b""}})
+    assert document["request"]["body"] == "file contents"
+    assert upload.tell() == len(b"file contents")
+    json.dumps(document)  # JSON can hold it

@@ -42,6 +42,7 @@ __all__ = [
     "match_region",
     "match_view",
     "operation_model",
+    "read_rewound",
     "service_model",
     "text_or_base64",
     "wire_protocol",
@@ -132,10 +133,7 @@ def _canonical(value: Any, node: Node) -> Any:
     if isinstance(value, bytes | bytearray | memoryview):
         return _blob(bytes(value))
     if hasattr(value, "read") and hasattr(value, "seek"):
-        position = value.tell()
-        data = value.read()
-        value.seek(position)
-        return _blob(data if isinstance(data, bytes) else str(data).encode())
+        return _blob(read_rewound(value))
     if isinstance(value, _dt.datetime | _dt.date):
         return value.isoformat()
     if value is None or isinstance(value, str | int | float | bool):
@@ -156,6 +154,17 @@ def _object_state(value: Any) -> JSON:
     if state:
         return {f"<{type(value).__qualname__}>": canonical_params(dict(state), None)}
     return _ADDRESS.sub("", repr(value))
+
+
+def read_rewound(stream: Any, start: int | None = None) -> bytes:
+    """What a file-like body holds from ``start`` (default: where it stands), left where it
+    stood: the SDK or vcrpy reads it again."""
+    position = stream.tell()
+    if start is not None:
+        stream.seek(start)
+    data = stream.read()
+    stream.seek(position)
+    return data if isinstance(data, bytes) else str(data).encode()
 
 
 def _blob(data: bytes) -> JSON:

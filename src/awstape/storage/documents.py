@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from botocore.model import OperationModel
 
-from awstape.model.calls import JSON, CallName, text_or_base64
+from awstape.model.calls import JSON, CallName, read_rewound, text_or_base64
 from awstape.model.cassette import Cassette, Interaction
 from awstape.redaction.redactor import Redactor
 from awstape.storage import fileformat
@@ -88,7 +88,10 @@ def to_document(cassette: Cassette,
 
 
 def _stored_bytes(value: Any) -> Any:
-    """A body of plain HTTP as JSON can hold it: text as text, other bytes as base64."""
+    """A body of plain HTTP as JSON can hold it: text as text, other bytes as base64; a file
+    sent as the body (a streamed upload), what it holds."""
+    if hasattr(value, "read") and hasattr(value, "seek"):
+        return text_or_base64(read_rewound(value, start=0))
     return text_or_base64(bytes(value)) if isinstance(value, bytes | bytearray) else value
 
 
