@@ -12,10 +12,10 @@ import contextlib
 import os
 import random
 import secrets
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
@@ -131,15 +131,16 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
     vcr.register_matcher("port", vcrpy_bridge.port_matcher)
 
 
-def _record_mode(request: pytest.FixtureRequest) -> RecordMode:
+def _record_mode(config: pytest.Config, node: pytest.Item,
+                 vcr_config: Callable[[], Mapping[str, Any]] = dict) -> RecordMode:
     """The command line first, then markers (closest first), then ``vcr_config``, then none."""
-    cli = request.config.getoption("--record-mode")
+    cli = config.getoption("--record-mode")
     if cli:
         return cli  # type: ignore[no-any-return]
-    for marker in request.node.iter_markers("vcr"):
+    for marker in node.iter_markers("vcr"):
         if "record_mode" in marker.kwargs:
             return marker.kwargs["record_mode"]  # type: ignore[no-any-return]
-    return request.getfixturevalue("vcr_config").get("record_mode", "none")  # type: ignore[no-any-return]
+    return vcr_config().get("record_mode", "none")  # type: ignore[no-any-return]
 
 
 @pytest.hookimpl(wrapper=True)
@@ -148,7 +149,8 @@ def pytest_fixture_setup(
 ) -> Generator[None, Any, Any]:
     """Before pytest-recording opens its vcrpy cassette, put awstape's choices first."""
     if fixturedef.argname == "vcr" and _is_recorded(request):
-        mode = request.node.stash[_mode] = _record_mode(request)
+        mode = request.node.stash[_mode] = _record_mode(
+            request.config, request.node, lambda: request.getfixturevalue("vcr_config"))
         request.config.stash[_session].persister.discard_saves = False
         markers = request.getfixturevalue("vcr_markers")
         vcr_config = request.getfixturevalue("vcr_config")
@@ -173,9 +175,8 @@ def pytest_fixture_setup(
 def _wider_fixture_played(fixturedef: Any, request: pytest.FixtureRequest,
                           item: pytest.Function) -> Generator[None, Any, Any]:
     session = request.config.stash[_session]
-    mode = cast(RecordMode, request.config.getoption("--record-mode") or next(
-        (m.kwargs["record_mode"] for m in item.iter_markers("vcr") if "record_mode" in m.kwargs),
-        "none"))
+    # The test's own vcr_config is function-scoped: out of a class fixture's reach.
+    mode = _record_mode(request.config, item)
     path = wider_fixtures.cassette_path(item, request, fixturedef.argname.lstrip("_"))
     server = session.standin
     options = {

@@ -48,8 +48,7 @@ def played_around(fixturedef: Any, path: Path, mode: RecordMode,
             teardown.enter_context(use_cassette(path, again, allow_unused=True, **options))
 
     fixturedef.addfinalizer(stop)
-    with contextlib.ExitStack() as setup:
-        setup.enter_context(use_cassette(path, mode, allow_unused=True, **options))
+    with use_cassette(path, mode, allow_unused=True, **options):
         result = yield
     fixturedef.addfinalizer(start)
     return result

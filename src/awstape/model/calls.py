@@ -37,6 +37,7 @@ __all__ = [
     "drawn_alike",
     "input_shape",
     "is_clock",
+    "is_scalar",
     "looks_generated",
     "match_key",
     "match_region",
@@ -283,13 +284,14 @@ def drawn_alike(recorded: JSON, live: JSON) -> bool:
     """Whether two values differ only where each holds something drawn anew (random or from
     the clock): ``bucket-<uuid>`` recorded and ``bucket-<another uuid>`` now, two generated
     certificates. The text around those spans, and their number, must be the same."""
-    if not (_is_scalar(recorded) and _is_scalar(live)):
+    if not (is_scalar(recorded) and is_scalar(live)):
         return False
     skeleton, spans = _DRAWN.subn("<drawn>", str(recorded))
     return spans > 0 and (skeleton, spans) == _DRAWN.subn("<drawn>", str(live))
 
 
-def _is_scalar(value: JSON) -> bool:
+def is_scalar(value: JSON) -> bool:
+    """A string or a number (not a bool): a value that can be read as text."""
     return isinstance(value, str | int | float) and not isinstance(value, bool)
 
 

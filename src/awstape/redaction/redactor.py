@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from botocore.model import OperationModel, ServiceModel
 
-from awstape.model.calls import JSON, CallName, drawn_alike, is_clock
+from awstape.model.calls import JSON, CallName, drawn_alike, is_clock, is_scalar
 from awstape.model.errors import LeakRefused
 from awstape.model.shapes import DESCEND, Node, SecretTest, leaves, member_names, walk
 from awstape.redaction import fakes, rules, scan
@@ -70,11 +70,14 @@ class Redactor:
         self._in_request, self._service = True, model.service_model
         self.book.origin = "request"
         try:
-            # Twice: the first walk learns the call's secrets, so that a plain member written
-            # before a secret with the same value ("Name": "test", then an API key "test") is
-            # swept as it will be in the stored cassette.
-            walk(params, model.input_shape, self._redact, self._secret_test(model))
-            return walk(params, model.input_shape, self._redact, self._secret_test(model))
+            # The call's secrets first, so that a plain member written before a secret with
+            # the same value ("Name": "test", then an API key "test") is swept as it will be
+            # in the stored cassette.
+            test = self._secret_test(model)
+            for node, value in leaves(params, model.input_shape, test):
+                if node.secret:
+                    self._redact(value, node)
+            return walk(params, model.input_shape, self._redact, test)
         finally:
             self._in_request = False
             self.book.origin = "response"
@@ -134,7 +137,7 @@ class Redactor:
         now = {node.path: value for node, value in leaves(live, model.input_shape, by_presence)}
         for node, was in leaves(recorded, model.input_shape, by_presence):
             value = now.get(node.path)
-            if (node.role != "key" and was != value and _scalar(was) and _scalar(value)
+            if (node.role != "key" and was != value and is_scalar(was) and is_scalar(value)
                     and len(str(was)) >= _ECHO_MINIMUM
                     and (node.secret or is_clock(node) or drawn_alike(was, value))):
                 self.book.echo(str(was), str(value))
@@ -285,10 +288,6 @@ def _time_forms(moment: _dt.datetime) -> list[str]:
     return [moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
             moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z",
             email.utils.format_datetime(moment, usegmt=True)]
-
-
-def _scalar(value: Any) -> bool:
-    return isinstance(value, str | int | float) and not isinstance(value, bool)
 
 
 def _is_binary_blob(value: Any, node: Node) -> bool:
