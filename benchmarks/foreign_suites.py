@@ -15,7 +15,8 @@ Tests that need Docker or other hosts are left out (``-m "not requires_docker an
 
 It needs moto's test dependencies (``freezegun``, ``pyotp``, ``pycognito``), which it installs
 when missing.
-Exit 0 when awstape replays at least as much as vcrpy for every service, else 1.
+Each service runs in pytest processes of its own. Exit 0 when awstape replays at least as much
+as vcrpy for every service, else 1.
 """
 
 from __future__ import annotations
@@ -72,15 +73,15 @@ def export_tests(moto_git: Path, into: Path) -> None:
         tar.extractall(into, filter="data")
 
 
-def run_pytest(root: Path, services: Sequence[str], mode: str, record: bool,
+def run_pytest(root: Path, service: str, mode: str, record: bool,
                endpoint: str, python: str) -> Outcome:
-    report = root / f"junit-{mode}-{'record' if record else 'replay'}.xml"
+    report = root / f"junit-{mode}-{service}-{'record' if record else 'replay'}.xml"
     command = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p",
                "no:randomly", *MODES[mode], "--junitxml", str(report), "-o",
                "addopts=", "-m", "not requires_docker and not network",
                "--continue-on-collection-errors",
                "--record-mode", "once" if record else "none",
-               *(f"tests/test_{s}" for s in services)]
+               f"tests/test_{service}"]
     env = offline.environment_without_aws()
     env.update({"TEST_SERVER_MODE": "true", "TEST_SERVER_MODE_ENDPOINT": endpoint,
                 "MOTO_CALL_RESET_API": "true"})
@@ -116,11 +117,6 @@ def read_junit(report: Path) -> Outcome:
     return outcome
 
 
-def service_of(test: str) -> str:
-    match = re.search(r"tests\.test_([a-z0-9]+)", test)
-    return match.group(1) if match else "?"
-
-
 def cause(message: str) -> str:
     return _NOISE.sub("#", message)[:110]
 
@@ -146,58 +142,66 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--python", default=sys.executable,
                         help="the interpreter whose awstape runs the suites (another venv's, "
                              "to compare two versions); default: this one")
+    parser.add_argument("--only", choices=MODES, help="run one side only (no comparison)")
     parser.add_argument("services", nargs="+", help="moto test folders: sts kms sqs ...")
     args = parser.parse_args(argv)
     ensure_test_dependencies()
     work = args.keep or Path(tempfile.mkdtemp(prefix="awstape-foreign-"))
+    modes = [args.only] if args.only else list(MODES)
     results: dict[tuple[str, str], tuple[Outcome, Outcome]] = {}
     try:
-        for mode in MODES:
+        for mode in modes:
             root = work / mode
             export_tests(args.moto, root)
             (root / "conftest.py").write_text(CONFTEST)
-            with moto_server() as endpoint:
-                recorded = run_pytest(root, args.services, mode, True, endpoint, args.python)
-            replayed = run_pytest(root, args.services, mode, False, endpoint, args.python)
-            results[(mode, "all")] = (recorded, replayed)
-        return report(results, args.services)
+            # One pytest process per service and phase: what one service's tests leave behind
+            # (a patch not undone) cannot change another service's figures.
+            for service in args.services:
+                with moto_server() as endpoint:
+                    recorded = run_pytest(root, service, mode, True, endpoint, args.python)
+                replayed = run_pytest(root, service, mode, False, endpoint, args.python)
+                results[(mode, service)] = (recorded, replayed)
+        return report(results, modes, args.services)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def report(results: dict[tuple[str, str], tuple[Outcome, Outcome]],
+def report(results: dict[tuple[str, str], tuple[Outcome, Outcome]], modes: Sequence[str],
            services: Sequence[str]) -> int:
-    print(f"{'service':14} {'awstape':>22} {'vcrpy':>22}")
+    print(f"{'service':14} " + " ".join(f"{mode:>22}" for mode in modes))
     worse = 0
-    totals = {mode: [0, 0] for mode in MODES}
+    totals = {mode: [0, 0] for mode in modes}
     for service in services:
         cells = []
         rates = {}
-        for mode in MODES:
-            recorded, replayed = results[(mode, "all")]
-            base = {t for t in recorded.passed if service_of(t) == service}
-            kept = base & replayed.passed
+        for mode in modes:
+            recorded, replayed = results[(mode, service)]
+            kept = recorded.passed & replayed.passed
             totals[mode][0] += len(kept)
-            totals[mode][1] += len(base)
-            rates[mode] = len(kept) / len(base) if base else 1.0
-            cells.append(f"{len(kept):5}/{len(base):<5} {rates[mode]:7.1%}")
-        worse += rates["awstape"] < rates["vcrpy"]
-        print(f"{service:14} {cells[0]:>22} {cells[1]:>22}")
+            totals[mode][1] += len(recorded.passed)
+            rates[mode] = len(kept) / len(recorded.passed) if recorded.passed else 1.0
+            cells.append(f"{len(kept):5}/{len(recorded.passed):<5} {rates[mode]:7.1%}")
+        worse += len(rates) == 2 and rates["awstape"] < rates["vcrpy"]
+        print(f"{service:14} " + " ".join(f"{cell:>22}" for cell in cells))
     print(f"{'all':14} " + " ".join(
         f"{k:5}/{n:<5} {k / n if n else 1:7.1%}".rjust(22) for k, n in totals.values()))
-    left_out = sorted(results[("awstape", "all")][0].uncollected)
+    left_out = sorted(set().union(*(results[(modes[0], s)][0].uncollected for s in services)))
     if left_out:
         print("\nnot collected (see the junit reports for why): "
               + ", ".join(left_out))
-    for mode in MODES:
-        recorded, replayed = results[(mode, "all")]
+    for mode in modes:
+        pairs = [results[(mode, service)] for service in services]
         causes = collections.Counter(cause(replayed.failures.get(t, "(not run at replay)"))
+                                     for recorded, replayed in pairs
                                      for t in recorded.passed - replayed.passed)
-        print(f"\n{mode}: record {recorded.seconds:.0f} s, replay {replayed.seconds:.0f} s; "
-              f"replay failures by cause:")
+        print(f"\n{mode}: record {sum(r.seconds for r, _ in pairs):.0f} s, replay "
+              f"{sum(p.seconds for _, p in pairs):.0f} s; replay failures by cause:")
         for text, count in causes.most_common(15):
             print(f"  {count:5}  {text}")
+        for recorded, replayed in pairs:
+            for test in sorted(recorded.passed - replayed.passed):
+                print(f"    {test}: {replayed.failures.get(test, '(not run at replay)')[:150]}")
     return 1 if worse else 0
 
 
