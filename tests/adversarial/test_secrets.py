@@ -37,12 +37,15 @@ CANARIES = {
     "CANARY_GZIP": "cnryGzipBody-5353",
     "CANARY_SSEC": SSEC_KEY,
     "CANARY_HEADER": "cnryHeaderKey-6464",
+    "CANARY_JWT_CLAIM": "cnryJwtClaim-9191",
+    "CANARY_JWT_SIG": "cnryJwtSignature-8181",
 }
 DERIVED = {  # what botocore computes from a secret: no hash of one may be stored either
     "SSEC_MD5": base64.b64encode(hashlib.md5(SSEC_KEY.encode()).digest()).decode(),
 }
 
 USER_TEST = r'''
+import base64
 import gzip
 import json
 import os
@@ -118,6 +121,15 @@ def test_secrets_everywhere():
     ssm.put_parameter(Name="/short", Value=E["CANARY_SHORT"], Type="SecureString")
     ssm.put_parameter(Name=E.get("PLAIN_NAME", "/plain"), Value="a " + E["CANARY_SHORT"] + " b",
                       Type="String")
+
+    # A JSON Web Token: its signature is the credential, a secret-keyed claim a secret too.
+    def b64url(data):
+        return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+    claims = json.dumps({"sub": "someone", "api_token": E["CANARY_JWT_CLAIM"]}).encode()
+    token = "eyJhbGciOiJSUzI1NiJ9." + b64url(claims) + "." + b64url(E["CANARY_JWT_SIG"].encode())
+    ssm.put_parameter(Name="/jwt", Value=token, Type="SecureString")
+    assert ssm.get_parameter(Name="/jwt", WithDecryption=True)["Parameter"]["Value"] == token
 
     # Secrets the test knows first, then sends inside bodies: binary, gzip, plain HTTP.
     for name in ("BINARY", "GZIP", "HEADER"):

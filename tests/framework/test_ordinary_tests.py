@@ -1,8 +1,9 @@
 """A test file written the ordinary way, with no awstape-specific code in it, records on the
 stand-in and replays offline: uuid4 names imported at module top, random payloads, IAM with no
 region, head_object sizes, a multipart download with a progress callback, the documented
-example account, a name from hash(), a timestamp parameter, a named profile, and a test
-skipped at record."""
+example account, a name from hash(), a timestamp parameter, a named profile, a six-digit hex
+suffix nothing can seed, a JSON Web Token read, an event stream, and a test skipped at
+record."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ ORDINARY = '''
 import base64
 import datetime
 import hashlib
+import json
 import os
 import random
+import secrets
 import threading
 import time
 from uuid import uuid4
@@ -24,6 +27,7 @@ import boto3
 import pytest
 from boto3.dynamodb.conditions import Key
 from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
 
 S3 = boto3.client("s3", region_name="us-east-1")  # module level, as people write it
 
@@ -145,6 +149,45 @@ def test_a_named_profile():
 
 
 @pytest.mark.vcr
+def test_a_short_random_suffix_and_a_web_token():
+    idp = boto3.client("cognito-idp", region_name="us-east-1")
+    name = f"pool_{secrets.token_hex(3)}"  # six hex digits nothing can seed
+    pool = idp.create_user_pool(PoolName=name)["UserPool"]
+    assert pool["Name"] == name
+    client = idp.create_user_pool_client(
+        UserPoolId=pool["Id"], ClientName="app",
+        ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]
+    idp.admin_create_user(UserPoolId=pool["Id"], Username="ann", UserAttributes=[
+        {"Name": "email", "Value": "ann@example.com"},
+        {"Name": "email_verified", "Value": "true"}])
+    idp.admin_set_user_password(UserPoolId=pool["Id"], Username="ann",
+                                Password="Real-Passw0rd!", Permanent=True)
+    tokens = idp.admin_initiate_auth(
+        UserPoolId=pool["Id"], ClientId=client, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "ann", "PASSWORD": "Real-Passw0rd!"})["AuthenticationResult"]
+    claims = tokens["IdToken"].split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))
+    assert claims["cognito:username"] == "ann" and claims["aud"] == client
+    assert idp.get_user(AccessToken=tokens["AccessToken"])["Username"] == "ann"
+
+
+@pytest.mark.vcr
+def test_an_event_stream():
+    # No "stream-" host prefix: the stand-in listens on an IP address, not a hostname.
+    logs = boto3.client("logs", region_name="us-east-1",
+                        config=Config(inject_host_prefix=False))
+    logs.create_log_group(logGroupName="live")
+    logs.create_log_stream(logGroupName="live", logStreamName="app")
+    logs.put_log_events(logGroupName="live", logStreamName="app", logEvents=[
+        {"timestamp": int(time.time() * 1000), "message": "error: disk full"}])
+    arn = logs.describe_log_groups(logGroupNamePrefix="live")["logGroups"][0]["logGroupArn"]
+    stream = logs.start_live_tail(logGroupIdentifiers=[arn])["responseStream"]
+    events = iter(stream)
+    assert "sessionStart" in next(events)
+    assert "sessionUpdate" in next(events)
+
+
+@pytest.mark.vcr
 def test_skipped_at_record():
     pytest.skip("not today")
 '''
@@ -155,7 +198,7 @@ def test_an_ordinary_test_file_records_on_the_standin_and_replays_offline(
     project.write("test_ordinary.py", ORDINARY)
     recorded = project.pytest("--record-mode=once", "--aws-standin", timeout=300,
                               env={"AWS_DEFAULT_REGION": "eu-west-1"})
-    recorded.assert_outcomes(passed=10)
+    recorded.assert_outcomes(passed=12)
     assert "1 skipped" in recorded.output
     # As if recorded two days ago: the role's CreateDate must still read as just made.
     today = datetime.datetime.now(datetime.UTC).date()
@@ -163,10 +206,10 @@ def test_an_ordinary_test_file_records_on_the_standin_and_replays_offline(
     iam.write_text(iam.read_text().replace(
         today.isoformat(), (today - datetime.timedelta(days=2)).isoformat()))
     replayed = project.pytest(offline=True, timeout=300)
-    replayed.assert_outcomes(passed=10)
+    replayed.assert_outcomes(passed=12)
     assert "1 skipped" in replayed.output
     again = project.pytest(offline=True, timeout=300)  # and again: nothing left to chance
-    again.assert_outcomes(passed=10)
+    again.assert_outcomes(passed=12)
 
 
 ESCAPE_HATCH = '''
@@ -199,8 +242,8 @@ def test_pyproject_ignores_a_clock_value():
 @pytest.mark.vcr
 @pytest.mark.awstape(random=False)
 def test_opted_out_of_seeding():
-    # A short random name: too short to pair up as a value drawn anew, so it misses.
-    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=f"b-{uuid4().hex[:12]}")
+    # A short random name, and no hex draw standing alone: nothing pairs it up, so it misses.
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=f"b-{uuid4().hex[:11]}z")
 '''
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from awstape.model.calls import (
     INLINE_BLOB_LIMIT,
@@ -60,12 +61,13 @@ def test_values_drawn_anew_pair_up_and_nothing_else_does() -> None:
     alike = [("b-0f2b1c9e-1111-4a4a-8b8b-000000000001", "b-77aa1c9e-2222-4a4a-8b8b-00000000000f"),
              ("-9134220216757206997", "8523335156139426758"),  # str(hash("foo")), per process
              ("MIIC5DCCAcygAwIBAgIUBl7lffnu7TNOI3uU", "MIIC5DCCAcygAwIBAgIUZ2d0awXNqCVKNP1J"),
-             (1764000000.25, 1764000123.5), ("2026-11-24T18:27:42Z", "2026-11-25T01:02:03Z")]
+             (1764000000.25, 1764000123.5), ("2026-11-24T18:27:42Z", "2026-11-25T01:02:03Z"),
+             ("caller_ref_7d3dc1", "caller_ref_8d6fb9"), ("zone_e51abb.test", "zone_dd28a3.test")]
     for recorded, live in alike:
         assert drawn_alike(recorded, live), (recorded, live)
     unlike = [("item1abc", "item2abc"), ("b-0f2b1c9e-1111-4a4a-8b8b-000000000001", "c-77aa1c9e"
                "-2222-4a4a-8b8b-00000000000f"), (5, 6), ("one", "two"), (True, False),
-              ({"a": 1}, {"a": 2})]
+              ({"a": 1}, {"a": 2}), ("facade", "decade"), ("ref_7d3dc1x", "ref_8d6fb9x")]
     for recorded, live in unlike:
         assert not drawn_alike(recorded, live), (recorded, live)
 
@@ -102,3 +104,24 @@ def test_objects_the_sdk_expands_later_are_what_they_hold_not_where_they_live() 
     assert first == again and "0x" not in str(first)
     other = canonical_params({**params(), "KeyConditionExpression": Key("id").eq(2)}, query)
     assert match_key(first, query) != match_key(other, query)
+
+
+def test_a_value_swept_at_save_for_a_secret_revealed_later_is_matched_by_presence(
+        tmp_path: Path) -> None:
+    from awstape.model.cassette import Cassette, Interaction
+    from awstape.redaction.redactor import Redactor
+    from awstape.storage import cassettes
+
+    name = CallName("events", "PutRule", "us-east-1")
+    pattern = '{"source": ["aws.s3"]}'
+    recorded = Interaction(name, {"Name": "rule", "EventPattern": pattern}, "POST", "/", 200,
+                           {}, {})
+    tape = Cassette(tmp_path / "c.yaml", interactions=[recorded])
+    redactor = Redactor()
+    redactor._secret("aws.s3", "input")  # a later response's secret, as a JSON value
+    cassettes.save(tape, redactor)
+    loaded = cassettes.load(tmp_path / "c.yaml")
+    assert "aws.s3" not in (tmp_path / "c.yaml").read_text()
+    assert loaded.interactions[0].late == ("EventPattern",)
+    assert loaded.play(name, {"Name": "other", "EventPattern": pattern}) is None
+    assert loaded.play(name, {"Name": "rule", "EventPattern": pattern}) is loaded.interactions[0]

@@ -144,3 +144,95 @@ def test_secret_bytes_that_are_text_stay_text_of_their_shape() -> None:
     fake = fakes.fake_bytes(seed, "awstape:0")
     assert fake != seed and len(base64.b32decode(fake)) == 20
     assert len(fakes.fake_bytes(b"\x89PNG\x00\x01", "awstape:0")) == 6
+
+
+def test_short_secrets_and_literals_are_replaced_where_they_stand_only() -> None:
+    redactor = Redactor()
+    params = redactor.request_params(
+        {"UserPoolId": "us-east-1_x", "Username": "someone-long",
+         "UserAttributes": [{"Name": "email_verified", "Value": "true"},
+                            {"Name": "custom:pin", "Value": "k1"}]},
+        model("cognito-idp", "AdminUpdateUserAttributes"))
+    assert [a["Value"] for a in params["UserAttributes"]] != ["true", "k1"]
+    body = '{"Required": true, "Mutable": true, "Key": "k1x"}'
+    assert redactor.seal(body, "body") == body  # JSON's literal and other text untouched
+
+
+def test_credentials_shorter_than_an_access_key_are_a_stand_ins_dummies() -> None:
+    redactor = Redactor()
+    redactor.learn_credentials("testing", "testing", None)
+    assert redactor.seal('{"Prefix": "test/testing"}', "c") == '{"Prefix": "test/testing"}'
+    redactor.learn_credentials("AKIAIOSFODNN7ABCDEFG")
+    assert "AKIAIOSFODNN7ABCDEFG" not in redactor.seal("key AKIAIOSFODNN7ABCDEFG", "c")
+
+
+def test_an_example_account_id_is_never_made_a_secret() -> None:
+    redactor = Redactor()
+    redactor.request_params({"SecretId": "s", "SecretString": json.dumps(
+        {"account": "123456789012", "password": "hunter2-long"})},
+        model("secretsmanager", "PutSecretValue"))
+    arn = "arn:aws:iam::123456789012:role/r"
+    assert redactor.seal(arn, "c") == arn
+
+
+def test_a_uuid_fake_stays_a_uuid_and_a_date_stays_digits() -> None:
+    import uuid
+    fake = fakes.shaped("6d7ad3fd-1a4b-463c-9b6e-8678704d9512", "awstape:0")
+    assert uuid.UUID(fake) and fake != "6d7ad3fd-1a4b-463c-9b6e-8678704d9512"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", fakes.shaped("2024-01-01", "awstape:0"))
+
+
+def test_a_web_token_fake_still_decodes_but_its_signature_is_not_the_real_one() -> None:
+    def part(document: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(document).encode()).decode().rstrip("=")
+
+    signature = base64.urlsafe_b64encode(bytes(range(200, 256))).decode().rstrip("=")
+    token = f"{part({'alg': 'RS256', 'kid': 'k'})}."
+    token += part({"sub": "u", "pw": "hunter2-long", "api_key": "claimed-canary-1"})
+    token += f".{signature}"
+    redactor = Redactor()
+    redactor.request_params({"UserName": "u", "Password": "hunter2-long"},
+                            model("iam", "CreateLoginProfile"))
+    fake = redactor._secret(token, "AccessToken")
+    header, claims, fake_signature = fake.split(".")
+    assert header == token.split(".")[0] and fake_signature != signature
+    assert len(fake_signature) == len(signature)
+    decoded = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))
+    assert decoded["sub"] == "u" and decoded["pw"] != "hunter2-long"
+    assert decoded["api_key"] != "claimed-canary-1"
+    assert len(decoded["api_key"]) == len("claimed-canary-1")
+    assert token not in redactor.seal(f"token: {token}", "c")
+
+
+def test_an_event_stream_is_changed_inside_its_messages_and_framed_anew() -> None:
+    from botocore.eventstream import EventStreamBuffer
+
+    from awstape.redaction.text import change_bytes
+
+    def message(payload: bytes) -> bytes:
+        import struct
+        import zlib
+        headers = b"\x0b:event-type\x07\x00\x05hello"
+        prelude = struct.pack(">II", 16 + len(headers) + len(payload), len(headers))
+        body = prelude + struct.pack(">I", zlib.crc32(prelude)) + headers + payload
+        return body + struct.pack(">I", zlib.crc32(body))
+
+    stream = message(b'{"at": 1764000000123}') + message(b'{"name": "someone-secret-1"}')
+    changed = change_bytes(stream, lambda text: text.replace("someone-secret-1", "fake"), {})
+    buffer = EventStreamBuffer()
+    buffer.add_data(changed)  # checks every length and CRC
+    assert [m.payload for m in buffer] == [b'{"at": 1764000000123}', b'{"name": "fake"}']
+    assert change_bytes(stream[:-3], lambda text: text, {}) == stream[:-3]
+
+
+def test_a_secret_learned_after_a_token_was_made_is_swept_from_its_claims_too() -> None:
+    from awstape.redaction.text import b64url, unb64url
+
+    claims = b64url(json.dumps({"sub": "6d7ad3fd-1a4b-463c-9b6e-8678704d9512"}).encode())
+    token = f"eyJhbGciOiJub25lIn0.{claims}.{b64url(b'signature-bytes')}"
+    redactor = Redactor()
+    stored = redactor._secret(token, "AccessToken")
+    redactor._secret("6d7ad3fd-1a4b-463c-9b6e-8678704d9512", "Value")  # learned later
+    sealed = redactor.seal(json.dumps({"AccessToken": stored}), "c")
+    inside = unb64url(json.loads(sealed)["AccessToken"].split(".")[1])
+    assert b"6d7ad3fd" not in inside and json.loads(inside)["sub"]

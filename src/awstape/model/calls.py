@@ -271,13 +271,15 @@ def looks_generated(value: JSON) -> bool:
 
 
 # Spans that are drawn anew on every run, strictly: a uuid, a long token, key or base64 run
-# (letters and digits mixed), a hash() of a string, an ISO time, an epoch time.
+# (letters and digits mixed), a hash() of a string, an ISO time, an epoch time, and a short
+# hex draw standing alone (``name_3f9a0c``).
 _DRAWN = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
     r"|(?<![0-9A-Za-z+/])(?=[0-9A-Za-z+/]*\d)(?=[0-9A-Za-z+/]*[A-Za-z])[0-9A-Za-z+/]{16,}=*"
     r"|(?<!\d)-?\d{16,}(?!\d)"
     r"|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?"
-    r"|(?<![\d.])1[5-9]\d{8}(\d{3})?(\.\d+)?(?![\d.])")
+    r"|(?<![\d.])1[5-9]\d{8}(\d{3})?(\.\d+)?(?![\d.])"
+    r"|(?<![0-9A-Za-z])(?=[0-9a-f]*\d)[0-9a-f]{6,15}(?![0-9A-Za-z])")
 
 
 def drawn_alike(recorded: JSON, live: JSON) -> bool:

@@ -15,7 +15,14 @@ from typing import Any, Literal
 from botocore.model import ServiceModel, Shape, StructureShape
 
 __all__ = [
-    "DESCEND", "DROP", "Node", "SecretTest", "Visit", "leaves", "member_names", "model_sensitive",
+    "DESCEND",
+    "DROP",
+    "Node",
+    "SecretTest",
+    "Visit",
+    "leaves",
+    "model_sensitive",
+    "protocol_words",
     "walk",
 ]
 
@@ -64,22 +71,25 @@ Visit = Callable[[Any, Node], Any]
 _ROOT_PATH: tuple[str | int, ...] = ()
 
 
-def member_names(service: ServiceModel) -> frozenset[str]:
-    """Every member name a service's messages use, as written on the wire too: the words of
-    its protocol (a password that is the word "Password" must not be replaced as text)."""
+def protocol_words(service: ServiceModel) -> frozenset[str]:
+    """The words a service's messages are made of: member names (as written on the wire too),
+    enum values and JSON's literals. A secret that is one of them ("Password" as a password,
+    "true" as an attribute value) must not be replaced as text: that would rewrite the
+    protocol around it."""
     key = (service.service_name, service.api_version)
-    if key not in _MEMBER_NAMES:
-        _MEMBER_NAMES[key] = _read_member_names(service)
-    return _MEMBER_NAMES[key]
+    if key not in _PROTOCOL_WORDS:
+        _PROTOCOL_WORDS[key] = _read_protocol_words(service)
+    return _PROTOCOL_WORDS[key]
 
 
-_MEMBER_NAMES: dict[tuple[str, str], frozenset[str]] = {}  # a cache: the models do not change
+_PROTOCOL_WORDS: dict[tuple[str, str], frozenset[str]] = {}  # a cache: models do not change
 
 
-def _read_member_names(service: ServiceModel) -> frozenset[str]:
-    words: set[str] = set()
+def _read_protocol_words(service: ServiceModel) -> frozenset[str]:
+    words: set[str] = {"true", "false", "null"}
     for shape_name in service.shape_names:
         shape = service.shape_for(shape_name)
+        words.update(shape.metadata.get("enum", ()))
         if isinstance(shape, StructureShape):
             for member, member_shape in shape.members.items():
                 words.add(member)

@@ -17,9 +17,11 @@ import re
 import string
 from collections.abc import Callable
 
+from awstape.redaction.text import b64url, in_web_tokens, unb64url
+
 __all__ = [
     "EXAMPLE_ACCOUNTS", "FAKE_ACCOUNTS", "FakeBook", "basic_auth_token", "credential",
-    "fake_bytes", "shaped",
+    "fake_bytes", "shaped", "web_token",
 ]
 
 # The fake account ids, in the order accounts are met: AWS's own documentation examples.
@@ -27,7 +29,11 @@ FAKE_ACCOUNTS = ("111122223333", "444455556666", "777788889999")
 # AWS's documented example account ids, which stand-ins use by default: never secret.
 EXAMPLE_ACCOUNTS = frozenset({*FAKE_ACCOUNTS, "123456789012", "210987654321", "012345678901"})
 
-_HEX = re.compile(r"[0-9a-f]{8,}|[0-9A-F]{8,}")
+# Hex digits: a run of them, or groups with a letter among them (a uuid, a colon-separated
+# fingerprint). The fake stays hex, punctuation kept; a date stays digits.
+_HEX = re.compile(r"[0-9a-f]{8,}|[0-9A-F]{8,}"
+                  r"|(?=.*[a-f])(?=(?:[^0-9a-f]*[0-9a-f]){8})[0-9a-f]+(?:[-_.:][0-9a-f]+)+"
+                  r"|(?=.*[A-F])(?=(?:[^0-9A-F]*[0-9A-F]){8})[0-9A-F]+(?:[-_.:][0-9A-F]+)+")
 _BASE32 = re.compile(r"[A-Z2-7]{16,}=*")  # an OTP seed: it must still decode
 _BASE32_ALPHABET = string.ascii_uppercase + "234567"
 _CLASSES = (string.ascii_uppercase, string.ascii_lowercase, string.digits)
@@ -38,7 +44,7 @@ def shaped(value: str, seed: str) -> str:
     rng = random.Random(seed)
     if _HEX.fullmatch(value):
         digits = "0123456789abcdef" if value.lower() == value else "0123456789ABCDEF"
-        return "".join(rng.choice(digits) for _ in value)
+        return "".join(rng.choice(digits) if c.isalnum() else c for c in value)
     if _BASE32.fullmatch(value):
         return "".join(rng.choice(_BASE32_ALPHABET) if c != "=" else c for c in value)
     out = []
@@ -88,7 +94,19 @@ def fake_bytes(value: bytes, seed: str) -> bytes:
     return random.Random(seed).randbytes(len(value))
 
 
+def web_token(value: str, seed: str, clean: Callable[[str], str]) -> str:
+    """A fake JSON Web Token that still decodes: the header kept, the claims with ``clean``
+    applied (known secrets swept), the signature random bytes of the same length. Code that
+    reads the claims works on it; no one can present it, since its signature is wrong."""
+    header, claims, signature = in_web_tokens(value, clean).split(".")
+    return ".".join([header, claims, b64url(fake_bytes(unb64url(signature), seed))])
+
+
 MakeFake = Callable[[str, str], str]  # (real value, seed) -> fake
+
+# The shortest secret replaced as text wherever it appears; a shorter one ("k1") cannot be told
+# from other text, so it is replaced only where it stands.
+SWEPT_MINIMUM = 4
 
 
 class FakeBook:
@@ -109,7 +127,7 @@ class FakeBook:
         known = self.fakes.get(real) or self.in_place.get(real)
         if known is not None:
             return known
-        if real in self._issued:  # a fake handed back to us: it stays itself
+        if real in self._issued or real in EXAMPLE_ACCOUNTS:  # a fake handed back, or no secret
             return real
         # Numbered per origin: the n-th secret of the test's requests gets the same fake at
         # record and at replay, whatever credentials and responses revealed in between.
@@ -117,7 +135,8 @@ class FakeBook:
         self._made[self.origin] = n + 1
         fake = make(real, f"awstape:{n}" if self.origin == "request"
                     else f"awstape:{self.origin}:{n}")
-        (self.fakes if sweep else self.in_place)[real] = fake
+        swept = sweep and len(real) >= SWEPT_MINIMUM
+        (self.fakes if swept else self.in_place)[real] = fake
         self._issued.add(fake)
         return fake
 

@@ -37,11 +37,12 @@ def parsed_json_secret(value: str) -> dict[str, Any] | None:
     return document if isinstance(document, dict) else None
 
 
-def fake_json(document: dict[str, Any], book: FakeBook) -> str:
+def fake_json(document: dict[str, Any], book: FakeBook, keyed_only: bool = False) -> str:
     """The fake of a JSON secret, written back as JSON: secret values faked with their shape
-    (numbers stay numbers), and each real secret replaced wherever else it appears."""
+    (numbers stay numbers), and each real secret replaced wherever else it appears.
+    ``keyed_only``: only values under secret-looking keys are secret (a token's claims)."""
     found = list(_leaves(document, ()))
-    keyed = any(rules.SECRET_JSON_KEY.search(_key(path)) for path, _ in found)
+    keyed = keyed_only or any(rules.SECRET_JSON_KEY.search(_key(path)) for path, _ in found)
 
     def secret(path: Path) -> bool:
         key = _key(path)

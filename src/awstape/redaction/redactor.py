@@ -29,21 +29,33 @@ from botocore.model import OperationModel, ServiceModel
 
 from awstape.model.calls import JSON, CallName, drawn_alike, is_clock, is_scalar
 from awstape.model.errors import LeakRefused
-from awstape.model.shapes import DESCEND, Node, SecretTest, leaves, member_names, walk
+from awstape.model.shapes import DESCEND, Node, SecretTest, leaves, protocol_words, walk
 from awstape.redaction import fakes, rules, scan
 from awstape.redaction.fakes import FakeBook
 from awstape.redaction.json_secrets import fake_json, link_json, parsed_json_secret
 from awstape.redaction.rules import Rules
-from awstape.redaction.text import b64, change_bytes, md5_b64, replace_groups, substitute
+from awstape.redaction.text import (
+    WEB_TOKEN,
+    b64,
+    change_bytes,
+    in_web_tokens,
+    md5_b64,
+    replace_groups,
+    substitute,
+)
 
 __all__ = ["Redactor", "refuse_credentials", "without_credential_query"]
 
 _TWELVE_DIGITS = re.compile(r"\d{12}")
 
 
-# The shortest value read back as the test sent it when matched by presence (an epoch time
-# has ten digits or more): shorter ones could stand for other text in a response.
-_ECHO_MINIMUM = 8
+# The shortest value read back as the test sent it when matched by presence (a six-digit hex
+# draw; values under eight characters are replaced only as whole tokens): shorter ones could
+# stand for other text in a response.
+_ECHO_MINIMUM = 6
+# AWS access key ids have 16 characters or more: shorter credentials are a stand-in's dummies
+# ("testing"), which replay never sees, so sweeping them would make the two differ.
+_CREDENTIAL_MINIMUM = 16
 
 
 class Redactor:
@@ -60,7 +72,7 @@ class Redactor:
     def learn_credentials(self, *values: str | None) -> None:
         self.book.origin = "credential"
         for value in values:
-            if value:
+            if value and len(value) >= _CREDENTIAL_MINIMUM:
                 self.book.fake(value, fakes.credential)
         self.book.origin = "response"
 
@@ -154,7 +166,10 @@ class Redactor:
         links = self.book.links
         if not links:
             return body, headers
-        return (change_bytes(body, lambda text: substitute(text, links), links),
+        def restored(text: str) -> str:
+            return in_web_tokens(substitute(text, links), lambda claims: substitute(claims, links))
+
+        return (change_bytes(body, restored, links),
                 {k: links.get(v) or substitute(v, links) for k, v in headers.items()})
 
     # -- the file (record) --------------------------------------------------------------------
@@ -177,7 +192,8 @@ class Redactor:
     def scrub(self, text: str) -> str:
         """A stored text with known secrets, account ids and the user's regexes replaced."""
         if self.book.fakes:
-            text = substitute(text, self.book.fakes)
+            # inside tokens too: a secret learned after a token was faked is in its claims
+            text = in_web_tokens(substitute(text, self.book.fakes), self.scrub)
         if self.rules.redact_account_ids:
             text = replace_groups(rules.ACCOUNT_IN_TEXT, text, self._account)
             for real, fake in self.book.accounts.items():
@@ -237,6 +253,9 @@ class Redactor:
             return self.book.fake(value, fakes.credential)
         if name in rules.BASIC_TOKEN_MEMBERS:
             return self.book.fake(value, fakes.basic_auth_token)
+        if WEB_TOKEN.fullmatch(value):
+            return self.book.fake(value, lambda real, seed: fakes.web_token(real, seed,
+                                                                            self._claims))
         document = parsed_json_secret(value)
         if document is not None:
             return self.book.fake(value, lambda real, seed: fake_json(document, self.book))
@@ -246,11 +265,19 @@ class Redactor:
             known = substitute(value, self.book.fakes)
             if known != value:
                 return self.book.fake(value, lambda real, seed: known)
-        # A secret that is also a word of the protocol ("Password" as a password) is replaced
-        # where it stands, never as text: that would rename members in the cassette.
-        word = (value.isalnum() and self._service is not None
-                and value in member_names(self._service))
+        # A secret that is a word of the protocol ("Password" as a password, "true") is
+        # replaced where it stands, never as text: that would rewrite members and literals
+        # all over the cassette.
+        word = self._service is not None and value in protocol_words(self._service)
         return self.book.fake(value, sweep=not word)
+
+
+    def _claims(self, claims: str) -> str:
+        """A token's claims as stored: secret-keyed values faked, known secrets swept."""
+        document = parsed_json_secret(claims)
+        if document is not None:
+            claims = fake_json(document, self.book, keyed_only=True)
+        return self.scrub(claims)
 
 
 def without_credential_query(url: str) -> str:

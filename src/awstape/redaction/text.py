@@ -9,13 +9,17 @@ import gzip
 import hashlib
 import json
 import re
+import struct
 import zlib
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus
 from xml.sax.saxutils import escape as xml_escape
 
-__all__ = ["b64", "change_bytes", "gunzip", "md5_b64", "replace_groups", "substitute"]
+__all__ = [
+    "WEB_TOKEN", "b64", "b64url", "change_bytes", "gunzip", "in_web_tokens", "md5_b64",
+    "replace_groups", "substitute", "unb64url",
+]
 
 # Values shorter than this are replaced only as tokens (between non-alphanumerics: "value",
 # >value<, password=value&), never inside a longer word, so that a short secret cannot rewrite
@@ -65,6 +69,8 @@ def change_bytes(data: bytes, change: Callable[[str], str], pairs: Mapping[str, 
         if inner is not None:
             unpacked = change_bytes(inner, change, pairs)
             return data if unpacked == inner else gzip.compress(unpacked, mtime=0)
+    if _is_event_stream(data):
+        return _reframed(data, lambda payload: change_bytes(payload, change, pairs))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -74,6 +80,65 @@ def change_bytes(data: bytes, change: Callable[[str], str], pairs: Mapping[str, 
         return data
     changed = change(text)
     return data if changed == text else changed.encode("utf-8")
+
+
+# An AWS event stream (``application/vnd.amazon.eventstream``) is a run of messages, each
+# framed by its total and headers lengths, a CRC32 of those, headers, payload, and a CRC32 of
+# it all: a payload changed in place must be framed anew, or the SDK refuses the message.
+_PRELUDE = struct.Struct(">III")
+
+
+def _is_event_stream(data: bytes) -> bool:
+    if len(data) < 16:
+        return False
+    total, headers, crc = _PRELUDE.unpack_from(data)
+    return bool(crc == zlib.crc32(data[:8]) and 16 + headers <= total <= len(data))
+
+
+def _reframed(data: bytes, change: Callable[[bytes], bytes]) -> bytes:
+    """Each message's payload through ``change``, framed anew; a cut-short tail as it was."""
+    out, at = bytearray(), 0
+    while at + 16 <= len(data) and _is_event_stream(data[at:]):
+        total, headers, _ = _PRELUDE.unpack_from(data, at)
+        start = at + _PRELUDE.size
+        payload = change(data[start + headers:at + total - 4])
+        prelude = struct.pack(">II", _PRELUDE.size + headers + len(payload) + 4, headers)
+        message = prelude + struct.pack(">I", zlib.crc32(prelude)) \
+            + data[start:start + headers] + payload
+        out += message + struct.pack(">I", zlib.crc32(message))
+        at += total
+    return bytes(out) + data[at:]
+
+
+# A JSON Web Token: base64url header and claims (both JSON objects), then the signature.
+WEB_TOKEN = re.compile(r"eyJ[0-9A-Za-z_-]+\.eyJ[0-9A-Za-z_-]+\.[0-9A-Za-z_-]+")
+
+
+def in_web_tokens(text: str, change: Callable[[str], str]) -> str:
+    """``text`` with ``change`` applied inside the claims of every JSON Web Token in it
+    (base64url hides them from a plain replacement); headers and signatures kept."""
+    if "eyJ" not in text:
+        return text
+
+    def claims_changed(match: re.Match[str]) -> str:
+        header, claims, signature = match.group(0).split(".")
+        try:
+            decoded = unb64url(claims).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return match.group(0)
+        changed = change(decoded)
+        return match.group(0) if changed == decoded else \
+            ".".join([header, b64url(changed.encode("utf-8")), signature])
+
+    return WEB_TOKEN.sub(claims_changed, text)
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def unb64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def gunzip(data: bytes, limit: int, whole: bool) -> bytes | None:

@@ -62,6 +62,7 @@ class Tape:
     absent: CassetteMiss | None = None  # no cassette to replay: said at the first call
     misses: list[CassetteMiss] = field(default_factory=list)
     endpoints: set[str] = field(default_factory=set)  # where recorded calls really went
+    _read_streams: dict[int, bytes] = field(default_factory=dict)  # event streams, by raw body
     recorded: int = 0
     replayed: int = 0
     clock: replay_clock.ReplayClock | None = None  # made at the first replayed response
@@ -112,6 +113,21 @@ class Tape:
         self.misses.append(miss)
         raise miss
 
+    def before_parse(self, operation_model: OperationModel, response_dict: dict[str, Any],
+                     **_: Any) -> None:
+        """At record, an event stream (``logs.StartLiveTail``, ``s3.SelectObjectContent``) is
+        read whole before botocore's parser takes its first event, and handed on from memory:
+        the recording then holds the stream from its start. Recording waits until the server
+        ends the stream."""
+        body = response_dict["body"]
+        if (self.record and operation_model.has_event_stream_output
+                and not isinstance(body, bytes | _RecordedBody)):
+            data = body.read()
+            # response-received is handed the same raw response, already read: it finds the
+            # bytes here (a dict by identity, since urllib3's response is not hashable as such)
+            self._read_streams[id(body)] = data
+            response_dict["body"] = _RecordedBody(data)
+
     def response_received(self, response_dict: dict[str, Any] | None,
                           parsed_response: dict[str, Any] | None,
                           context: dict[str, Any], **_: Any) -> None:
@@ -122,6 +138,7 @@ class Tape:
         parts = urlsplit(request.url)
         self.endpoints.add(f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}")
         body = response_dict["body"]
+        body = self._read_streams.pop(id(body), body)  # an event stream, read before parsing
         if not isinstance(body, bytes):  # a streaming output: read it, hand the test a copy
             data = body.read()
             if parsed_response is not None:
@@ -217,6 +234,12 @@ def _before_send(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
     return tape.before_send(request) if tape is not None else None
 
 
+def _before_parse(**kwargs: Any) -> None:
+    tape = _active
+    if tape is not None:
+        tape.before_parse(**kwargs)
+
+
 def _response_received(**kwargs: Any) -> None:
     tape = _active
     if tape is not None:
@@ -235,6 +258,7 @@ _HANDLERS: list[tuple[str, Callable[..., Any]]] = [
     ("choose-signer", _choose_signer),
     ("before-sign", _before_sign),
     ("before-send", _before_send),
+    ("before-parse", _before_parse),
     ("response-received", _response_received),
     ("after-call", _after_call),
 ]

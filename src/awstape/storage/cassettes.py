@@ -6,9 +6,11 @@ A vcrpy file is converted in memory at load and left as it is on disk.
 from __future__ import annotations
 
 import gc
+import json
 from pathlib import Path
 from typing import Any, Protocol
 
+from awstape.model.calls import differing
 from awstape.model.cassette import Cassette, Interaction
 from awstape.model.errors import CorruptCassette
 from awstape.redaction.redactor import Redactor
@@ -30,6 +32,8 @@ class Sealer(Protocol):
 
     def seal(self, text: str, where: str) -> str: ...
 
+    def scrub(self, text: str) -> str: ...
+
     def seal_body(self, data: bytes, where: str) -> bytes: ...
 
 
@@ -38,6 +42,9 @@ def save(cassette: Cassette, sealer: Sealer | None = None) -> None:
     ``sealer`` first, which may change them or refuse them: nothing is written until all of
     it has passed."""
     where = str(cassette.path)
+    if sealer is not None:
+        for interaction in cassette.interactions:
+            interaction.late = _swept_late(interaction, sealer)
     external: dict[str, bytes] = {}
     responses = [_stored_response(i, number, where, sealer, external)
                  for number, i in enumerate(cassette.interactions, start=1)]
@@ -46,6 +53,14 @@ def save(cassette: Cassette, sealer: Sealer | None = None) -> None:
         text = sealer.seal(text, where)
     fileformat.write_external(bodies_dir(cassette), external)
     fileformat.write_atomically(cassette.path, text)
+
+
+def _swept_late(interaction: Interaction, sealer: Sealer) -> tuple[str, ...]:
+    """The parameter paths the sweep at save changes: values that a later call revealed as
+    secret (sealing the whole text replaces them; this says where)."""
+    sealed = json.loads(sealer.scrub(json.dumps(interaction.params)))
+    return tuple(sorted({*interaction.late,
+                         *(path for path, _, _ in differing(interaction.params, sealed))}))
 
 
 def _stored_response(interaction: Interaction, number: int, where: str, sealer: Sealer | None,

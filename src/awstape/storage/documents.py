@@ -52,6 +52,7 @@ def interaction_to_document(interaction: Interaction) -> dict[str, Any]:
         "call": str(interaction.name),
         "region": interaction.name.region,
         "params": interaction.params,
+        **({"late": list(interaction.late)} if interaction.late else {}),
         "request": {"method": interaction.method, "path": interaction.path},
         "response": {"status": interaction.status, "headers": interaction.headers,
                      "body": interaction.body},
@@ -68,6 +69,7 @@ def interaction_from_document(doc: dict[str, Any]) -> Interaction:
         status=int(response["status"]),
         headers=dict(response.get("headers", {})),
         body=response.get("body") or {},
+        late=tuple(str(path) for path in doc.get("late") or ()),
     )
 
 
