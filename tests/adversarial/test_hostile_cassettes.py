@@ -49,6 +49,7 @@ HOSTILE: dict[str, str | bytes] = {
     "no call": awstape({k: v for k, v in GOOD_CALL.items() if k != "call"}),
     "call is a number": awstape(call(call=5)),
     "region is null": awstape(call(region=None)),
+    "late paths a string": awstape(call(late="Name")),
     "no request": awstape({k: v for k, v in GOOD_CALL.items() if k != "request"}),
     "status is text": awstape(call(response__status="abc")),
     "headers are a list": awstape(call(response__headers=["ab", "cd"])),

@@ -69,7 +69,7 @@ def interaction_from_document(doc: dict[str, Any]) -> Interaction:
         status=int(response["status"]),
         headers=dict(response.get("headers", {})),
         body=response.get("body") or {},
-        late=tuple(str(path) for path in doc.get("late") or ()),
+        late=tuple(doc.get("late", ())),
     )
 
 

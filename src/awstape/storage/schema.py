@@ -63,6 +63,9 @@ def _interaction_problems(at: str, item: Any) -> Iterator[str]:
         yield f"{at}.call: must be service.Operation, not {call!r}"[:200]
     if not isinstance(item.get("region"), str):
         yield f"{at}.region: must be a string"
+    late = item.get("late", [])
+    if not isinstance(late, list) or not all(isinstance(path, str) for path in late):
+        yield f"{at}.late: must be a list of parameter paths"
     request, response = item.get("request"), item.get("response")
     if not isinstance(request, dict) or not isinstance(request.get("method", ""), str) \
             or not isinstance(request.get("path", ""), str):
