@@ -89,6 +89,8 @@ def test_a_server_the_test_starts_on_loopback_replays_on_another_port(project: P
 
 
 PRESIGNED = '''
+import os
+import pathlib
 import urllib.request
 
 import boto3
@@ -103,6 +105,19 @@ def test_presigned_get():
     url = s3.generate_presigned_url("get_object", Params={"Bucket": "pre-signed", "Key": "k"},
                                     ExpiresIn=60)
     assert urllib.request.urlopen(url).read() == b"hello"
+
+
+@pytest.mark.vcr
+def test_presigned_put_to_the_same_local_endpoint():
+    # As moto's own tests do: the client names the local endpoint, at record and at replay.
+    endpoint = os.environ.get("LOCAL_S3") or os.environ["AWS_ENDPOINT_URL"]
+    pathlib.Path("endpoint.txt").write_text(endpoint)
+    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=endpoint)
+    s3.create_bucket(Bucket="local-put")
+    url = s3.generate_presigned_url("put_object", Params={"Bucket": "local-put", "Key": "k"},
+                                    ExpiresIn=60)
+    request = urllib.request.Request(url, data=b"uploaded", method="PUT")
+    assert urllib.request.urlopen(request).status == 200
 '''
 
 
@@ -110,7 +125,8 @@ def test_a_presigned_url_replays_by_what_it_asks_for(project: Project) -> None:
     # Recorded through the stand-in's endpoint (path-style, signed); replayed against S3's
     # virtual host, unsigned: the same bucket and key.
     project.write("test_presigned.py", PRESIGNED)
-    project.pytest("--record-mode=once", "--aws-standin").assert_outcomes(passed=1)
+    project.pytest("--record-mode=once", "--aws-standin").assert_outcomes(passed=2)
     http = project.load("test_presigned", "test_presigned_get")["http"]
     assert [i["request"]["uri"] for i in http] == ["https://s3.amazonaws.com/pre-signed/k"]
-    project.pytest(offline=True).assert_outcomes(passed=1)
+    endpoint = (project.root / "endpoint.txt").read_text()
+    project.pytest(offline=True, env={"LOCAL_S3": endpoint}).assert_outcomes(passed=2)

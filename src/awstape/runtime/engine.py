@@ -61,7 +61,7 @@ class Tape:
     rerecord_hint: str = ""  # the command that records the test again, for error messages
     absent: CassetteMiss | None = None  # no cassette to replay: said at the first call
     misses: list[CassetteMiss] = field(default_factory=list)
-    endpoints: set[str] = field(default_factory=set)  # where recorded calls really went
+    endpoints: set[str] = field(default_factory=set)  # where AWS calls went (or were addressed)
     _read_streams: dict[int, bytes] = field(default_factory=dict)  # event streams, by raw body
     recorded: int = 0
     replayed: int = 0
@@ -100,6 +100,7 @@ class Tape:
             redacted = self.redactor.request_params(params, model)
             interaction = self.cassette.play(name, redacted)
             if interaction is not None:
+                self._addressed(request.url)
                 self.replayed += 1
                 self.redactor.link(interaction.params, params, model)
                 request.context[_PLAYED] = True
@@ -135,8 +136,7 @@ class Tape:
         if request is None or response_dict is None:
             return
         name, params, model = context[_CALL]
-        parts = urlsplit(request.url)
-        self.endpoints.add(f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}")
+        self._addressed(request.url)
         body = response_dict["body"]
         body = self._read_streams.pop(id(body), body)  # an event stream, read before parsing
         if not isinstance(body, bytes):  # a streaming output: read it, hand the test a copy
@@ -150,6 +150,12 @@ class Tape:
             self.redactor, name, params, model, request.method, request.url,
             int(response_dict["status_code"]), response_dict["headers"], body, parsed_response))
         self.recorded += 1
+
+    def _addressed(self, url: str) -> None:
+        """Note where an AWS call went (at replay, where it was addressed): a presigned URL
+        to there is read as what it asks for, at record and at replay alike."""
+        parts = urlsplit(url)
+        self.endpoints.add(f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}")
 
     def after_call(self, parsed: dict[str, Any], model: OperationModel,
                    context: dict[str, Any]) -> None:
