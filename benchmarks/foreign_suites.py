@@ -6,8 +6,8 @@ once with awstape and once with plain pytest-recording/vcrpy (``-p no:awstape``)
 
 1. record against a moto server started here (moto's own server mode: ``TEST_SERVER_MODE``);
 2. replay offline, in an empty network namespace, with every AWS variable unset;
-3. report, per service, the share of record-passing tests that also pass at replay, and the
-   replay failures grouped by cause.
+3. report, per service, the share of record-passing tests that also pass at replay (only
+   those are replayed), and the replay failures grouped by cause.
 
 Tests that need Docker or other hosts are left out (``-m "not requires_docker and not network"``).
 
@@ -43,12 +43,25 @@ from awstape.runtime import offline, standin
 
 MODES = {"awstape": [], "vcrpy": ["-p", "no:awstape"]}
 CONFTEST = '''
+import os
+
 import pytest
 
 
-def pytest_collection_modifyitems(items):
+def junit_name(nodeid):  # as pytest's junitxml names a test: classname::name
+    path, *rest = nodeid.split("::")
+    return ".".join([path.removesuffix(".py").replace("/", "."), *rest[:-1]]) + "::" + rest[-1]
+
+
+def pytest_collection_modifyitems(config, items):
     for item in items:
         item.add_marker(pytest.mark.vcr)
+    kept = os.environ.get("FOREIGN_SUITES_ONLY")  # at replay: the tests that passed at record
+    if kept:
+        wanted = set(open(kept).read().splitlines())
+        items[:], left = ([i for i in items if junit_name(i.nodeid) in wanted],
+                          [i for i in items if junit_name(i.nodeid) not in wanted])
+        config.hook.pytest_deselected(items=left)
 '''
 _NOISE = re.compile(r"0x[0-9a-f]+|[0-9a-f]{8}-[0-9a-f-]{27}|\d+|'[^']*'|\"[^\"]*\"")
 
@@ -73,8 +86,12 @@ def export_tests(moto_git: Path, into: Path) -> None:
         tar.extractall(into, filter="data")
 
 
-def run_pytest(root: Path, service: str, mode: str, record: bool,
-               endpoint: str, python: str) -> Outcome:
+def run_pytest(root: Path, service: str, mode: str, endpoint: str, python: str,
+               only: set[str] | None = None) -> Outcome:
+    """Record (``only`` None), or replay the tests in ``only``: a test that failed at record
+    is not replayed, so that what it leaves behind (a mock started and never stopped) cannot
+    change the figures of the tests after it."""
+    record = only is None
     report = root / f"junit-{mode}-{service}-{'record' if record else 'replay'}.xml"
     command = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p",
                "no:randomly", *MODES[mode], "--junitxml", str(report), "-o",
@@ -89,6 +106,9 @@ def run_pytest(root: Path, service: str, mode: str, record: bool,
         env.update({"AWS_ACCESS_KEY_ID": "AKIAAWSTAPEDUEXAMPLE", "AWS_DEFAULT_REGION": "us-east-1",
                     "AWS_SECRET_ACCESS_KEY": "awstape/foreign/suites/not/a/real/key/0000"})
     else:
+        listed = root / f"only-{mode}-{service}.txt"
+        listed.write_text("\n".join(sorted(only or ())) + "\n")
+        env["FOREIGN_SUITES_ONLY"] = str(listed)
         command = offline.in_empty_network(command)[0]
     started = time.perf_counter()
     subprocess.run(command, cwd=root, env=env, capture_output=True, check=False)
@@ -158,8 +178,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             # (a patch not undone) cannot change another service's figures.
             for service in args.services:
                 with moto_server() as endpoint:
-                    recorded = run_pytest(root, service, mode, True, endpoint, args.python)
-                replayed = run_pytest(root, service, mode, False, endpoint, args.python)
+                    recorded = run_pytest(root, service, mode, endpoint, args.python)
+                replayed = run_pytest(root, service, mode, endpoint, args.python,
+                                      only=recorded.passed)
                 results[(mode, service)] = (recorded, replayed)
         return report(results, modes, args.services)
     finally:
