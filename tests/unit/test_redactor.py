@@ -236,3 +236,26 @@ def test_a_secret_learned_after_a_token_was_made_is_swept_from_its_claims_too() 
     sealed = redactor.seal(json.dumps({"AccessToken": stored}), "c")
     inside = unb64url(json.loads(sealed)["AccessToken"].split(".")[1])
     assert b"6d7ad3fd" not in inside and json.loads(inside)["sub"]
+
+
+def test_a_short_value_the_test_sent_in_plain_is_no_secret_in_a_response() -> None:
+    redactor = Redactor()
+    redactor.request_params(
+        {"Name": "c", "AuthorizationType": "API_KEY", "AuthParameters": {
+            "ApiKeyAuthParameters": {"ApiKeyName": "test", "ApiKeyValue": "test"},
+            "InvocationHttpParameters": {"HeaderParameters": [
+                {"Key": "k1", "Value": "v1", "IsValueSecret": True}]}}},
+        model("events", "CreateConnection"))
+    stored = json.loads(redactor._secret(json.dumps(
+        {"api_key_value": "test", "header": {"key": "k1", "value": "v1"}}), "SecretString"))
+    assert stored["header"]["key"] == "k1"  # already in the cassette as it is
+    assert stored["api_key_value"] != "test"
+
+
+def test_a_value_swept_late_pairs_its_fakes_with_what_the_test_sends_now() -> None:
+    redactor = Redactor()
+    recorded = {"Name": "rule", "EventPattern": '{"source": ["zax.i8"]}'}
+    live = {"Name": "rule", "EventPattern": '{"source": ["aws.s3"]}'}
+    redactor.link(recorded, live, model("events", "PutRule"), late=("EventPattern",))
+    body, _ = redactor.restore(b'{"Input": "{\\"source\\": \\"zax.i8\\"}"}', {})
+    assert b"aws.s3" in body and b"zax.i8" not in body

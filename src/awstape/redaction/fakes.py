@@ -115,6 +115,7 @@ class FakeBook:
     def __init__(self) -> None:
         self.fakes: dict[str, str] = {}  # real -> fake, swept from every text stored
         self.in_place: dict[str, str] = {}  # real -> fake, replaced only where it stands
+        self.plain: set[str] = set()  # short values the test sent in members that are no secret
         self.accounts: dict[str, str] = {}  # real account id -> fake account id
         self.links: dict[str, str] = {}  # recorded fake -> the value the test supplied now
         self.echoed_times: set[_dt.datetime] = set()  # times the test supplied, read back
@@ -128,6 +129,8 @@ class FakeBook:
         if known is not None:
             return known
         if real in self._issued or real in EXAMPLE_ACCOUNTS:  # a fake handed back, or no secret
+            return real
+        if len(real) < SWEPT_MINIMUM and real in self.plain:  # stored as it is already
             return real
         # Numbered per origin: the n-th secret of the test's requests gets the same fake at
         # record and at replay, whatever credentials and responses revealed in between.

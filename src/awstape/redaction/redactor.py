@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from botocore.model import OperationModel, ServiceModel
 
-from awstape.model.calls import JSON, CallName, drawn_alike, is_clock, is_scalar
+from awstape.model.calls import JSON, CallName, differing, drawn_alike, is_clock, is_scalar
 from awstape.model.errors import LeakRefused
 from awstape.model.shapes import DESCEND, Node, SecretTest, leaves, protocol_words, walk
 from awstape.redaction import fakes, rules, scan
@@ -117,9 +117,14 @@ class Redactor:
 
     # -- replay -------------------------------------------------------------------------------
 
-    def link(self, recorded: JSON, live: JSON, model: OperationModel) -> None:
+    def link(self, recorded: JSON, live: JSON, model: OperationModel,
+             late: tuple[str, ...] = ()) -> None:
         """Pair the fakes of a recorded call with the values the test supplies now, position
-        by position."""
+        by position; ``late``: paths swept at save, whose fakes pair up the same way."""
+        for path, fake, value in differing(recorded, live):
+            if path in late and isinstance(fake, str) and isinstance(value, str):
+                self.book.link(fake, value)
+                link_json(self.book, fake, value)
         test = self._secret_test(model)
         now = {node.path: value for node, value in leaves(live, model.input_shape, test)
                if node.secret}
@@ -240,6 +245,8 @@ class Redactor:
                 return self._secret_bytes(base64.b64encode(bytes(value)).decode("ascii"))
             return value
         if isinstance(value, str):
+            if self._in_request and len(value) < fakes.SWEPT_MINIMUM:
+                self.book.plain.add(value)
             if self.rules.redact_account_ids and _TWELVE_DIGITS.fullmatch(value) and (
                     node.member.lower() in rules.ACCOUNT_MEMBERS or self._in_request):
                 return self._account(value)  # in a request: the test's own, unless AWS said it

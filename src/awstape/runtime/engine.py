@@ -102,7 +102,7 @@ class Tape:
             if interaction is not None:
                 self._addressed(request.url)
                 self.replayed += 1
-                self.redactor.link(interaction.params, params, model)
+                self.redactor.link(interaction.params, params, model, interaction.late)
                 request.context[_PLAYED] = True
                 return self._response(interaction, request)
         if self.record:
