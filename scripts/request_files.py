@@ -20,19 +20,46 @@ class RequestError(Exception):
         super().__init__(f"{source}: {len(self.problems)} problem(s):\n{listed}")
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, noting every key that a mapping holds twice (PyYAML keeps the
+    last one silently)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.duplicates: list[str] = []
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                self.duplicates.append(f"line {key_node.start_mark.line + 1}: key {key!r} is "
+                                       "given twice (keep one)")
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
 def load(path: str | Path) -> dict[str, Any]:
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_bytes().decode("utf-8")
     except OSError as error:
         raise RequestError(source, [f"cannot be read: {error.strerror}"]) from None
+    except UnicodeDecodeError as error:
+        raise RequestError(source, [f"byte {error.start}: not UTF-8 text (a request file is "
+                                    "YAML)"]) from None
+    loader = _Loader(text)
     try:
-        document = yaml.safe_load(text)
+        document = loader.get_single_data()
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         raise RequestError(source, [f"{where}not valid YAML "
                                     f"({getattr(error, 'problem', error)})"]) from None
+    finally:
+        loader.dispose()
+    if loader.duplicates:
+        raise RequestError(source, loader.duplicates)
     if not isinstance(document, dict):
         raise RequestError(source, ["the file must hold a mapping (apiVersion, kind, ...)"])
     return document
@@ -48,11 +75,15 @@ class Checker:
         self.document = document
         self.source = source
         self.problems: list[str] = []
+        self._read: set[str] = set()  # every path asked for, and the ones above it
+        self._free: set[str] = set()  # mappings read whole: their keys are the user's own
 
     def fail(self, path: str, message: str) -> None:
         self.problems.append(f"{path}: {message}")
 
     def _lookup(self, path: str) -> Any:
+        parts = path.split(".")
+        self._read.update(".".join(parts[:n]) for n in range(1, len(parts) + 1))
         node: Any = self.document
         for part in path.split("."):
             if not isinstance(node, dict) or part not in node:
@@ -73,6 +104,8 @@ class Checker:
             self.fail(path, f"must be {_TYPE_WORDS.get(names, names)}, "
                             f"not {type(found).__name__} {found!r}")
             return None
+        if isinstance(found, dict):
+            self._free.add(path)
         return found
 
     def text(self, path: str, default: Any = _MISSING) -> Any:
@@ -117,8 +150,20 @@ class Checker:
         self.one_of("kind", [kind])
 
     def done(self) -> None:
+        """Raise every problem found, unknown keys (a misspelt field) among them."""
+        self._unknown(self.document, "")
         if self.problems:
             raise RequestError(self.source, self.problems)
+
+    def _unknown(self, node: dict[str, Any], at: str) -> None:
+        for key, value in node.items():
+            path = f"{at}.{key}" if at else str(key)
+            if path not in self._read:
+                known = sorted(p.rpartition(".")[2] for p in self._read
+                               if p.rpartition(".")[0] == at)
+                self.fail(path, f"is not a known field (known here: {', '.join(known)})")
+            elif isinstance(value, dict) and path not in self._free:
+                self._unknown(value, path)
 
 
 _TYPE_WORDS = {"str": "a string", "int": "an integer", "list": "a list", "dict": "a mapping",

@@ -89,3 +89,20 @@ def test_cli_dry_run_needs_no_aws_at_all() -> None:
     done = run_cli(str(REQUESTS / "secret-payments-db.yaml"), "--dry-run", "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["plan"]["name"] == "goldenpath/dev/payments/db-credentials"
+
+
+def test_misspelt_fields_duplicate_keys_and_binary_files_are_problems_too(tmp_path: Path) -> None:
+    valid = (REQUESTS / "secret-payments-db.yaml").read_text()
+    misspelt = tmp_path / "misspelt.yaml"
+    misspelt.write_text(valid.replace("  provider:", "  providr:") + "extra: 1\n")
+    found = problems(str(misspelt))
+    assert "spec.provider: is required" in found
+    assert any(p.startswith("spec.providr: is not a known field (known here: ") for p in found)
+    assert any(p.startswith("extra: is not a known field") for p in found)
+    twice = tmp_path / "twice.yaml"
+    twice.write_text(valid + "id: SEC-0008\n")
+    line = len(valid.splitlines()) + 1
+    assert problems(str(twice)) == [f"line {line}: key 'id' is given twice (keep one)"]
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"apiVersion: goldenpath.io/v1\n\x89PNG\x00\xff")
+    assert problems(str(binary)) == ["byte 29: not UTF-8 text (a request file is YAML)"]
