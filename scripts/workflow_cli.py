@@ -11,11 +11,11 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any, Protocol
 
-import botocore.loaders
+import boto3
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.model import OperationModel
 
 from .request_files import RequestError
 
@@ -48,20 +48,22 @@ class Result(Protocol):
     def summary(self) -> str: ...
 
 
-# The services the workflows call; a ClientError names only its operation.
-SERVICES = ("ecr", "secretsmanager", "ssm", "rds", "sts")
+# A ClientError names only its operation, and several services share names (TagResource):
+# the service is stamped on the failed response as it is raised, by a botocore handler.
+_SERVICE_KEY = "WorkflowService"
 
 
-@cache
-def _operations(service: str) -> frozenset[str]:
-    model = botocore.loaders.create_loader().load_service_model(service, "service-2")
-    return frozenset(model["operations"])
+def name_the_service(parsed: dict[str, Any], model: OperationModel, **_: Any) -> None:
+    """botocore ``after-call`` handler: a failed call's response says which service failed."""
+    if isinstance(parsed, dict) and "Error" in parsed:
+        parsed.setdefault("ResponseMetadata", {})[_SERVICE_KEY] = \
+            model.service_model.service_name
 
 
 def describe_aws_error(error: ClientError) -> str:
     """``service.Operation: Code: message`` for a botocore ClientError."""
     operation = getattr(error, "operation_name", "") or "?"
-    service = next((s for s in SERVICES if operation in _operations(s)), "")
+    service = error.response.get("ResponseMetadata", {}).get(_SERVICE_KEY, "")
     info = error.response.get("Error", {})
     where = f"{service}.{operation}" if service else operation
     return f"{where}: {info.get('Code', 'Error')}: {info.get('Message', '')}".rstrip(": ")
@@ -76,6 +78,11 @@ def main(argv: Sequence[str] | None, description: str,
                         help="validate and show the plan; make no AWS or database call")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args(argv)
+    if boto3.DEFAULT_SESSION is None:  # the session the workflows' boto3.client() calls use
+        boto3.setup_default_session()
+    session = boto3.DEFAULT_SESSION
+    assert session is not None
+    session.events.register("after-call", name_the_service, unique_id="workflow-service")
     try:
         result = run(args)
     except RequestError as error:

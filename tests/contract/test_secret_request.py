@@ -106,3 +106,22 @@ def test_misspelt_fields_duplicate_keys_and_binary_files_are_problems_too(tmp_pa
     binary = tmp_path / "binary.yaml"
     binary.write_bytes(b"apiVersion: goldenpath.io/v1\n\x89PNG\x00\xff")
     assert problems(str(binary)) == ["byte 29: not UTF-8 text (a request file is YAML)"]
+
+
+def test_an_aws_error_names_the_service_that_failed_not_a_guess_from_the_operation(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import boto3
+    from botocore.stub import Stubber
+
+    from scripts import workflow_cli
+
+    def run(args: object) -> workflow_cli.Result:
+        client = boto3.client("secretsmanager", region_name="us-east-1")
+        with Stubber(client) as stub:  # botocore's own canned responses, through its events
+            stub.add_client_error("tag_resource", "ResourceNotFoundException", "no such secret")
+            client.tag_resource(SecretId="s", Tags=[{"Key": "k", "Value": "v"}])
+        raise AssertionError("the stubbed call should have failed")
+
+    assert workflow_cli.main([], "test", lambda parser: None, run) == 1
+    assert "secretsmanager.TagResource: ResourceNotFoundException: no such secret" in \
+        capsys.readouterr().err
