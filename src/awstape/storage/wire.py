@@ -30,6 +30,7 @@ from awstape.model.calls import (
     service_model,
     wire_protocol,
 )
+from awstape.redaction.plain_http import presigned_as_meant
 
 __all__ = ["decode_request", "encode_request"]
 
@@ -55,11 +56,14 @@ def decode_request(method: str, uri: str, headers: Mapping[str, Any],
     region = scope.group(1) if scope else next((x for x in labels if _REGION.match(x)), "")
     candidates = ([scope.group(2)] if scope else []) + [x for x in labels[:2] if x != "api"]
     target = _header(headers, "x-amz-target")
+    # An S3 bucket in the host (virtual-host style, botocore's default) is a path's first part.
+    addressed = urlsplit(presigned_as_meant(uri))
     for service in dict.fromkeys(candidates):
         model = service_model(service)
         if model is None:
             continue
-        found = _operation(model, method, url.path, url.query, headers, target, data)
+        found = _operation(model, method, addressed.path, addressed.query, headers, target,
+                           data)
         if found is not None:
             operation, params = found
             name = CallName(service, operation.name, region or "us-east-1")
@@ -84,12 +88,48 @@ def _operation(model: ServiceModel, method: str, path: str, query: str,
             return None
         op = model.operation_model(action)
         return op, _unflatten("", op.input_shape, flat) or {}
+    # REST: the operation whose method and path template match, and that the request holds
+    # everything of: its template's query literals (``/{Bucket}?policy``, ``?list-type=2``)
+    # and its required header and query members (CopyObject's ``x-amz-copy-source``); the one
+    # that asks the most of them.
+    sent = parse_qsl(query, keep_blank_values=True)
+    found: tuple[int, OperationModel, dict[str, str]] | None = None
     for operation in model.operation_names:
         op = model.operation_model(operation)
         labels = _match_uri(op, method, path)
-        if labels is not None:
-            return op, _rest_params(op, labels, query, headers, data)
-    return None
+        if labels is None:
+            continue
+        literals = _query_literals(op.http.get("requestUri", "/"))
+        required = _required_outside_body(op)
+        if all(any(k == key and (value is None or v == value) for k, v in sent)
+               for key, value in literals) and all(
+                any(k == name for k, _ in sent) if where == "querystring"
+                else _header(headers, name.lower()) for where, name in required):
+            asked = len(literals) + len(required)
+            if found is None or asked > found[0]:
+                found = (asked, op, labels)
+    return (found[1], _rest_params(found[1], found[2], query, headers, data)) if found else None
+
+
+@cache
+def _required_outside_body(op: OperationModel) -> tuple[tuple[str, str], ...]:
+    """(location, wire name) of each required member sent in a header or the query."""
+    shape = op.input_shape
+    if shape is None:
+        return ()
+    return tuple((member.serialization["location"], member.serialization.get("name", name))
+                 for name, member in shape.members.items()
+                 if name in shape.metadata.get("required", ())
+                 and member.serialization.get("location") in ("header", "querystring"))
+
+
+@cache
+def _query_literals(template: str) -> tuple[tuple[str, str | None], ...]:
+    """The query a REST operation's URI template requires: ``?policy`` gives ("policy", None),
+    ``?list-type=2`` gives ("list-type", "2")."""
+    query = template.partition("?")[2]
+    return tuple((key, value if sep else None) for key, sep, value
+                 in (part.partition("=") for part in query.split("&") if part))
 
 
 @cache
