@@ -94,3 +94,33 @@ def test_a_streamed_plain_http_upload_is_stored_as_what_it_sent() -> None:
     assert document["request"]["body"] == "file contents"
     assert upload.tell() == len(b"file contents")
     json.dumps(document)  # JSON can hold it
+
+
+def test_vcrpys_pickled_request_bodies_load_as_their_bytes_and_nothing_runs(
+        tmp_path: Path) -> None:
+    from awstape.storage import cassettes
+
+    def vcrpy(body: str) -> str:
+        return f'''interactions:
+- request:
+    body: {body}
+    headers:
+      User-Agent: [Boto3/1.43 md/Botocore#1.43]
+    method: PUT
+    uri: https://b.s3.amazonaws.com/k
+  response:
+    body: {{string: ''}}
+    headers: {{}}
+    status: {{code: 200, message: OK}}
+version: 1
+'''
+
+    path = tmp_path / "vcrpy.yaml"
+    path.write_text(vcrpy("!!python/object/new:_io.BytesIO {state: !!python/tuple "
+                          "[!!binary aGVsbG8=, 0, null]}"))
+    loaded = cassettes.load(path)
+    assert [str(i.name) for i in loaded.interactions] == ["s3.PutObject"]
+    assert loaded.interactions[0].params["Body"] == "hello"
+    path.write_text(vcrpy("!!python/object/new:os.system {state: !!python/tuple [echo x]}"))
+    with pytest.raises(CorruptCassette, match=r"os\.system"):
+        cassettes.load(path)

@@ -253,8 +253,10 @@ def _expanded_yaml_nodes(events: Any) -> int:
 def _vcrpy_loader() -> Any:
     """A safe YAML loader that also reads the body tag vcrpy writes for S3 objects.
 
-    vcrpy pickles such bodies as ``!!python/object/apply:_io.BytesIO [!!binary ...]``, which
-    safe loaders reject; here the tag only ever becomes the bytes it wraps, nothing is run.
+    vcrpy pickles such bodies as ``!!python/object/apply:_io.BytesIO [!!binary ...]``, or
+    (a request body botocore streamed) as ``!!python/object/new:_io.BytesIO`` with the bytes
+    first in its ``state`` tuple, which safe loaders reject; here either tag only ever becomes
+    the bytes it wraps, nothing is run.
     """
     import yaml
 
@@ -264,8 +266,16 @@ def _vcrpy_loader() -> Any:
         arguments = loader.construct_sequence(node, deep=True)
         return bytes(arguments[0]) if arguments else b""
 
+    def bytes_io_state(loader: Any, node: Any) -> bytes:
+        for key, value in getattr(node, "value", ()):
+            if getattr(key, "value", None) == "state" and getattr(value, "value", None):
+                first = loader.construct_object(value.value[0], deep=True)
+                return bytes(first) if isinstance(first, bytes | bytearray) else b""
+        return b""
+
     loader: Any = type("VcrpyCassetteLoader", (base,), {})
     loader.add_constructor("tag:yaml.org,2002:python/object/apply:_io.BytesIO", bytes_io)
+    loader.add_constructor("tag:yaml.org,2002:python/object/new:_io.BytesIO", bytes_io_state)
     return loader
 
 
