@@ -124,3 +124,23 @@ version: 1
     path.write_text(vcrpy("!!python/object/new:os.system {state: !!python/tuple [echo x]}"))
     with pytest.raises(CorruptCassette, match=r"os\.system"):
         cassettes.load(path)
+
+
+def test_vcrpy_binary_and_event_stream_responses_migrate(tmp_path: Path) -> None:
+    from awstape.redaction.redactor import Redactor
+    from awstape.storage.migrate import from_vcrpy
+
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\xff"
+
+    def item(method: str, uri: str, headers: dict, body: bytes) -> dict:
+        return {"request": {"method": method, "uri": uri, "headers": headers, "body": None},
+                "response": {"status": {"code": 200}, "body": {"string": body},
+                             "headers": {"Content-Type": ["application/octet-stream"]}}}
+
+    document = {"interactions": [
+        item("GET", "http://b.s3.amazonaws.com/pixel.png", {}, png),  # no authorization kept
+        item("POST", "https://logs.us-east-1.amazonaws.com/",
+             {"X-Amz-Target": ["Logs_20140328.StartLiveTail"]}, b"\x00\x00\x00\x10" + png),
+    ]}
+    cassette = from_vcrpy(document, tmp_path / "c.yaml", Redactor())
+    assert [str(i.name) for i in cassette.interactions] == ["s3.GetObject", "logs.StartLiveTail"]

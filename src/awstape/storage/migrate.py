@@ -8,10 +8,12 @@ section, without credential headers. Nothing is kept from the old request header
 from __future__ import annotations
 
 import datetime as _dt
+import io
 from pathlib import Path
 from typing import Any
 
 import botocore.parsers
+from botocore.response import StreamingBody
 
 from awstape.model.calls import operation_model, wire_protocol
 from awstape.model.cassette import Cassette
@@ -59,9 +61,15 @@ def from_vcrpy(document: dict[str, Any], path: Path, redactor: Redactor) -> Cass
         body = (response.get("body") or {}).get("string") or b""
         body = body.encode("utf-8") if isinstance(body, str) else bytes(body)
         parsed = None
-        if status < 300 and model.output_shape is not None:
+        # Parsed as botocore would (a streamed payload as a stream, not text) to learn the
+        # response's secrets; an event stream is only scrubbed as bytes.
+        if status < 300 and model.output_shape is not None \
+                and not model.has_event_stream_output:
             parser = botocore.parsers.create_parser(wire_protocol(model.service_model))
-            parsed = parser.parse({"status_code": status, "headers": headers, "body": body},
+            payload = StreamingBody(io.BytesIO(body), len(body)) \
+                if model.has_streaming_output else body
+            parsed = parser.parse({"status_code": status, "headers": headers, "body": payload,
+                                   "context": {"operation_name": model.name}},
                                   model.output_shape)
         interactions.append(stored_interaction(
             redactor, name, params, model, request.get("method", "POST"),
