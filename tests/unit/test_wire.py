@@ -61,3 +61,12 @@ def test_rest_operations_told_apart_by_query_literals_required_members_and_host(
     decoded = decode_request(method, uri, headers, b"")
     assert decoded is not None
     assert (decoded[0].operation, decoded[1]) == (operation, params)
+
+
+def test_a_json_call_to_a_custom_endpoint_without_authorization_is_told_by_its_target() -> None:
+    # vcrpy with filter_headers=["authorization"], recorded against a local endpoint.
+    headers = {"X-Amz-Target": ["DynamoDB_20120810.GetItem"]}
+    decoded = decode_request("POST", "http://127.0.0.1:5000/", headers,
+                             b'{"TableName": "t", "Key": {"id": {"S": "a"}}}')
+    assert decoded is not None and decoded[0].operation == "GetItem"
+    assert decoded[0].service == "dynamodb"

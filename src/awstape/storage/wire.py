@@ -13,11 +13,12 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+import botocore.loaders
 import botocore.serialize
 from botocore.awsrequest import create_request_object, prepare_request_dict
 from botocore.model import OperationModel, ServiceModel, Shape
@@ -58,7 +59,7 @@ def decode_request(method: str, uri: str, headers: Mapping[str, Any],
     target = _header(headers, "x-amz-target")
     # An S3 bucket in the host (virtual-host style, botocore's default) is a path's first part.
     addressed = urlsplit(presigned_as_meant(uri))
-    for service in dict.fromkeys(candidates):
+    for service in _services(candidates, target):
         model = service_model(service)
         if model is None:
             continue
@@ -69,6 +70,27 @@ def decode_request(method: str, uri: str, headers: Mapping[str, Any],
             name = CallName(service, operation.name, region or "us-east-1")
             return name, canonical_params(params, operation.input_shape)
     return None
+
+
+def _services(candidates: list[str], target: str) -> Iterator[str]:
+    """The services a request may be for: from its signature's scope and its host, then, at a
+    custom endpoint with the authorization filtered out, from its ``X-Amz-Target``."""
+    yield from dict.fromkeys(candidates)
+    if target:
+        yield from _target_prefixes().get(target.partition(".")[0], ())
+
+
+@cache
+def _target_prefixes() -> dict[str, tuple[str, ...]]:
+    """Every JSON-protocol service by its ``X-Amz-Target`` prefix (``DynamoDB_20120810``),
+    read from botocore's models once, when a request names no service otherwise."""
+    loader = botocore.loaders.create_loader()
+    found: dict[str, tuple[str, ...]] = {}
+    for service in loader.list_available_services("service-2"):
+        prefix = loader.load_service_model(service, "service-2")["metadata"].get("targetPrefix")
+        if prefix:
+            found[prefix] = (*found.get(prefix, ()), service)
+    return found
 
 
 def _operation(model: ServiceModel, method: str, path: str, query: str,
