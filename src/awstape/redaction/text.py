@@ -88,17 +88,18 @@ def change_bytes(data: bytes, change: Callable[[str], str], pairs: Mapping[str, 
 _PRELUDE = struct.Struct(">III")
 
 
-def _is_event_stream(data: bytes) -> bool:
-    if len(data) < 16:
+def _is_event_stream(data: bytes, at: int = 0) -> bool:
+    """Whether a well-framed event-stream message starts at ``at``."""
+    if len(data) - at < 16:
         return False
-    total, headers, crc = _PRELUDE.unpack_from(data)
-    return bool(crc == zlib.crc32(data[:8]) and 16 + headers <= total <= len(data))
+    total, headers, crc = _PRELUDE.unpack_from(data, at)
+    return bool(crc == zlib.crc32(data[at:at + 8]) and 16 + headers <= total <= len(data) - at)
 
 
 def _reframed(data: bytes, change: Callable[[bytes], bytes]) -> bytes:
     """Each message's payload through ``change``, framed anew; a cut-short tail as it was."""
     out, at = bytearray(), 0
-    while at + 16 <= len(data) and _is_event_stream(data[at:]):
+    while _is_event_stream(data, at):
         total, headers, _ = _PRELUDE.unpack_from(data, at)
         start = at + _PRELUDE.size
         payload = change(data[start + headers:at + total - 4])
