@@ -157,6 +157,13 @@ def test_audit_finds_orphans_stale_missing_and_standin_cassettes(recorded: Proje
     selected = recorded.run("awstape", "audit", "-k", "test_new_reads", "--fail-on", "missing")
     assert selected.returncode == 1 and selected.output.count("\nmissing") + \
         selected.output.startswith("missing") == 1, selected.output
+    # Asked about some tests only: the other files' cassettes are no orphans, and it says so.
+    orphan.write_text(recorded.cassette("test_user", "test_reads_replicas").read_text())
+    picked = recorded.run("awstape", "audit", "--fail-on", "orphan", "test_new.py")
+    assert picked.returncode == 0 and "orphan" not in picked.output.split("partial")[0]
+    assert "a partial view" in picked.output and "cassette folders only" in picked.output
+    some = recorded.run("awstape", "audit", "--fail-on", "orphan", "-k", "test_reads")
+    assert some.returncode == 0 and "orphans are not judged" in some.output, some.output
 
 
 def test_aws_cli_recorded_with_awstape_record_replays_offline(

@@ -19,7 +19,7 @@ from awstape.model.errors import AwstapeError
 from awstape.storage import fileformat
 from awstape.storage.manifest import ListedCassette, Manifest
 
-__all__ = ["KINDS", "Finding", "FindingKind", "audit", "used_cassettes"]
+__all__ = ["KINDS", "Finding", "FindingKind", "audit", "narrowed", "used_cassettes"]
 
 FindingKind = Literal["stale", "orphan", "missing", "standin"]
 KINDS: tuple[FindingKind, ...] = get_args(FindingKind)
@@ -49,6 +49,20 @@ def used_cassettes(pytest_args: Sequence[str], root: Path) -> list[ListedCassett
         return Manifest.read(listing).listed
 
 
+# pytest options that pick some tests of a file: a cassette beside theirs is no orphan.
+_PICKING = ("-k", "-m", "--deselect", "--lf", "--last-failed", "--ff", "--failed-first",
+            "--sw", "--stepwise")
+
+
+def narrowed(pytest_args: Sequence[str]) -> str:
+    """How the pytest arguments narrow the view: "" (every test), "files" (some test files,
+    each whole: orphans are judged in their cassette folders only) or "tests" (some tests of
+    a file: orphans are not judged)."""
+    if any(arg.startswith(_PICKING) or "::" in arg for arg in pytest_args):
+        return "tests"
+    return "files" if any(not arg.startswith("-") for arg in pytest_args) else ""
+
+
 def audit(pytest_args: Sequence[str], root: Path, *, max_age_days: int,
           now: _dt.datetime | None = None) -> list[Finding]:
     now = now or _dt.datetime.now(_dt.UTC)
@@ -57,14 +71,17 @@ def audit(pytest_args: Sequence[str], root: Path, *, max_age_days: int,
     findings = [Finding("missing", t.test, f"no cassette at {_short(t.cassette, root)}"
                                            "; record it with --record-mode=once")
                 for t in tests if not t.exists]
-    # The folders that hold the tests' cassettes, and their parents (one per test module).
-    folders = {p.parent for p in used} | {p.parent.parent for p in used}
+    # The folders that hold the tests' cassettes (one per test module), and, when every test
+    # was asked about, their parents (a deleted module's folder is there).
+    view = narrowed(pytest_args)
+    folders = {p.parent for p in used} if view == "files" else \
+        set() if view == "tests" else {p.parent for p in used} | {p.parent.parent for p in used}
     on_disk = {p.resolve() for folder in folders if folder.is_dir()
                for p in folder.rglob("*.yaml") if fileformat.BODIES_DIR not in p.parts}
     for path in sorted(on_disk - used):
         findings.append(Finding("orphan", _short(path, root), "no test uses this cassette; "
                                 "delete it, or restore the test that used it"))
-    for path in sorted(on_disk & used):
+    for path in sorted(p for p in used if p.is_file()):
         try:
             recorded = fileformat.load_document(path).get("recorded") or {}
         except AwstapeError as error:

@@ -84,6 +84,12 @@ def _audit(args: argparse.Namespace) -> int:
     findings = audit.audit(args.pytest_args, Path.cwd().resolve(), max_age_days=args.max_age)
     for finding in findings:
         print(finding)
+    view = audit.narrowed(args.pytest_args)
+    if view:
+        judged = "are judged in the selected files' cassette folders only" \
+            if view == "files" else "are not judged"
+        print(f"awstape audit: a partial view, of what `{' '.join(args.pytest_args)}` "
+              f"selects; orphans {judged} (`awstape audit` alone judges them all)")
     failing = set(audit.KINDS) if "any" in args.fail_on else set(args.fail_on)
     counted = sum(f.kind in failing for f in findings)
     print(f"awstape audit: {len(findings)} finding(s)"
