@@ -171,6 +171,7 @@ class Redactor:
         links = self.book.links
         if not links:
             return body, headers
+
         def restored(text: str) -> str:
             return in_web_tokens(substitute(text, links), lambda claims: substitute(claims, links))
 
@@ -195,10 +196,10 @@ class Redactor:
     # -- the rules applied ----------------------------------------------------------------------
 
     def scrub(self, text: str) -> str:
-        """A stored text with known secrets, account ids and the user's regexes replaced."""
+        """A stored text with known secrets, account ids and the user's regexes replaced,
+        inside JSON Web Tokens' claims too (a secret learned after a token was faked)."""
         if self.book.fakes:
-            # inside tokens too: a secret learned after a token was faked is in its claims
-            text = in_web_tokens(substitute(text, self.book.fakes), self.scrub)
+            text = substitute(text, self.book.fakes)
         if self.rules.redact_account_ids:
             text = replace_groups(rules.ACCOUNT_IN_TEXT, text, self._account)
             for real, fake in self.book.accounts.items():
@@ -206,7 +207,7 @@ class Redactor:
                     text = re.sub(rf"(?<!\d){real}(?!\d)", fake, text)
         for rule in self.rules.regexes:
             text = rule.pattern.sub(_shaped_match, text)
-        return text
+        return in_web_tokens(text, self.scrub)
 
     def scrub_bytes(self, data: bytes) -> bytes:
         return change_bytes(data, self.scrub, self.book.fakes)
@@ -261,8 +262,8 @@ class Redactor:
         if name in rules.BASIC_TOKEN_MEMBERS:
             return self.book.fake(value, fakes.basic_auth_token)
         if WEB_TOKEN.fullmatch(value):
-            return self.book.fake(value, lambda real, seed: fakes.web_token(real, seed,
-                                                                            self._claims))
+            return self.book.fake(
+                value, lambda real, seed: fakes.web_token(real, seed, self._claims))
         document = parsed_json_secret(value)
         if document is not None:
             return self.book.fake(value, lambda real, seed: fake_json(document, self.book))
@@ -277,7 +278,6 @@ class Redactor:
         # all over the cassette.
         word = self._service is not None and value in protocol_words(self._service)
         return self.book.fake(value, sweep=not word)
-
 
     def _claims(self, claims: str) -> str:
         """A token's claims as stored: secret-keyed values faked, known secrets swept."""

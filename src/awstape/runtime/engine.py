@@ -62,7 +62,7 @@ class Tape:
     absent: CassetteMiss | None = None  # no cassette to replay: said at the first call
     misses: list[CassetteMiss] = field(default_factory=list)
     endpoints: set[str] = field(default_factory=set)  # where AWS calls went (or were addressed)
-    _read_streams: dict[int, bytes] = field(default_factory=dict)  # event streams, by raw body
+    _read_streams: dict[Any, bytes] = field(default_factory=dict)  # event streams, by raw body
     recorded: int = 0
     replayed: int = 0
     clock: replay_clock.ReplayClock | None = None  # made at the first replayed response
@@ -125,20 +125,23 @@ class Tape:
                 and not isinstance(body, bytes | _RecordedBody)):
             data = body.read()
             # response-received is handed the same raw response, already read: it finds the
-            # bytes here (a dict by identity, since urllib3's response is not hashable as such)
-            self._read_streams[id(body)] = data
+            # bytes here, by that response object
+            self._read_streams[body] = data
             response_dict["body"] = _RecordedBody(data)
 
     def response_received(self, response_dict: dict[str, Any] | None,
                           parsed_response: dict[str, Any] | None,
                           context: dict[str, Any], **_: Any) -> None:
         request = context.pop(_REQUEST, None)
-        if request is None or response_dict is None:
+        if response_dict is None:
+            return
+        body = response_dict["body"]
+        if not isinstance(body, bytes):  # an event stream read before parsing is forgotten
+            body = self._read_streams.pop(body, body)  # here, even when it is not recorded
+        if request is None:
             return
         name, params, model = context[_CALL]
         self._addressed(request.url)
-        body = response_dict["body"]
-        body = self._read_streams.pop(id(body), body)  # an event stream, read before parsing
         if not isinstance(body, bytes):  # a streaming output: read it, hand the test a copy
             data = body.read()
             if parsed_response is not None:
