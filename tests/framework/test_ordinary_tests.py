@@ -275,6 +275,8 @@ def test_hash_is_fixed_for_pytest_as_the_program_and_only_then(project: Project)
 
 
 WIDER_FIXTURES = '''
+import os
+import urllib.request
 from uuid import uuid4
 
 import boto3
@@ -294,6 +296,10 @@ def bucket():
 class TestWithATableMadeOnce:
     @classmethod
     def setup_class(cls):
+        # Plain HTTP too, as moto's server mode resets its server (offline: any loopback port)
+        endpoint = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        reset = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+        assert urllib.request.urlopen(reset).status == 200
         cls.client = boto3.client("dynamodb", region_name="us-east-1")
         cls.name = f"T{uuid4()}"
         cls.client.create_table(

@@ -5,18 +5,20 @@ Such a fixture is set up before the first test that needs it, outside that test'
 torn down after the last one. While it sets up and while it tears down, a cassette named after
 it plays (``cassettes/<module>/<Class>.<fixture>.yaml``), in the record mode of the test that
 needed it: the same calls at replay get the same answers, and its randomness is seeded like a
-test's. Its recorded calls may be left unplayed (a teardown that failed to run at replay).
+test's. Plain HTTP it makes (a stand-in's reset) goes through vcrpy into the same file, as a
+test's does. Its recorded calls may be left unplayed (a teardown that failed to run at replay).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from awstape.integrations import vcrpy_bridge
 from awstape.model.errors import AwstapeError, NetworkBlocked
 from awstape.runtime import engine
 from awstape.runtime.recording import RecordMode, use_cassette
@@ -45,13 +47,37 @@ def played_around(fixturedef: Any, path: Path, mode: RecordMode,
         if engine.active() is None:
             # What setup recorded is there now: teardown's calls are added to it.
             again: RecordMode = "none" if mode == "none" else "new_episodes"
-            teardown.enter_context(use_cassette(path, again, allow_unused=True, **options))
+            teardown.enter_context(_played(path, again, options))
 
     fixturedef.addfinalizer(stop)
-    with use_cassette(path, mode, allow_unused=True, **options):
+    with _played(path, mode, options):
         result = yield
     fixturedef.addfinalizer(start)
     return result
+
+
+@contextlib.contextmanager
+def _played(path: Path, mode: RecordMode, options: dict[str, Any]) -> Iterator[None]:
+    """The fixture's cassette in play: its AWS calls by awstape, its plain HTTP by vcrpy."""
+    import vcr
+
+    persister = vcrpy_bridge.SharedFilePersister()
+    persister.claimed.add(str(path))
+    recorder = vcr.VCR(record_mode="all" if mode == "rewrite" else mode,
+                       before_record_request=vcrpy_bridge.request_hook(),
+                       before_record_response=vcrpy_bridge.response_hook(),
+                       match_on=("method", "scheme", "host", "port", "path", "query"))
+    recorder.register_persister(persister)
+    recorder.register_matcher("port", vcrpy_bridge.port_matcher)
+    with recorder.use_cassette(str(path)):
+        try:
+            with use_cassette(path, mode, allow_unused=True, **options) as use:
+                yield
+        except BaseException:
+            persister.discard_saves = True  # as awstape writes nothing for a failed fixture
+            raise
+        # vcrpy saves next, into the file awstape has just written, swept the same way
+        persister.redactor = use.tape.redactor
 
 
 def _settled(close: Callable[[], None]) -> None:
