@@ -121,7 +121,9 @@ def read_junit(report: Path) -> Outcome:
     outcome = Outcome()
     if not report.is_file():
         return outcome
-    for case in ElementTree.parse(report).iter("testcase"):
+    tree = ElementTree.parse(report)
+    outcome.seconds = sum(float(suite.get("time") or 0) for suite in tree.iter("testsuite"))
+    for case in tree.iter("testcase"):
         name = f"{case.get('classname')}::{case.get('name')}"
         if not case.get("classname"):  # a module that could not be collected
             outcome.uncollected.add(str(case.get("name")))
@@ -163,12 +165,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="the interpreter whose awstape runs the suites (another venv's, "
                              "to compare two versions); default: this one")
     parser.add_argument("--only", choices=MODES, help="run one side only (no comparison)")
+    parser.add_argument("--report", action="store_true",
+                        help="run nothing: report from the junit files kept in --keep (both "
+                             "sides, e.g. after one --only run of each)")
     parser.add_argument("services", nargs="+", help="moto test folders: sts kms sqs ...")
     args = parser.parse_args(argv)
     ensure_test_dependencies()
     work = args.keep or Path(tempfile.mkdtemp(prefix="awstape-foreign-"))
     modes = [args.only] if args.only else list(MODES)
     results: dict[tuple[str, str], tuple[Outcome, Outcome]] = {}
+    if args.report:
+        if args.keep is None:
+            parser.error("--report reads the runs kept in --keep DIR")
+        return report({(mode, service): _kept(work / mode, mode, service)
+                       for mode in modes for service in args.services}, modes, args.services)
     try:
         for mode in modes:
             root = work / mode
@@ -186,6 +196,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _kept(root: Path, mode: str, service: str) -> tuple[Outcome, Outcome]:
+    return (read_junit(root / f"junit-{mode}-{service}-record.xml"),
+            read_junit(root / f"junit-{mode}-{service}-replay.xml"))
 
 
 def report(results: dict[tuple[str, str], tuple[Outcome, Outcome]], modes: Sequence[str],
