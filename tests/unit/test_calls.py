@@ -62,7 +62,9 @@ def test_values_drawn_anew_pair_up_and_nothing_else_does() -> None:
              ("-9134220216757206997", "8523335156139426758"),  # str(hash("foo")), per process
              ("MIIC5DCCAcygAwIBAgIUBl7lffnu7TNOI3uU", "MIIC5DCCAcygAwIBAgIUZ2d0awXNqCVKNP1J"),
              (1764000000.25, 1764000123.5), ("2026-11-24T18:27:42Z", "2026-11-25T01:02:03Z"),
-             ("caller_ref_7d3dc1", "caller_ref_8d6fb9"), ("zone_e51abb.test", "zone_dd28a3.test")]
+             ("caller_ref_7d3dc1", "caller_ref_8d6fb9"), ("zone_e51abb.test", "zone_dd28a3.test"),
+             ("http://127.0.0.1:34999/123456789012/2ba756",
+              "http://127.0.0.1:34999/123456789012/326913")]
     for recorded, live in alike:
         assert drawn_alike(recorded, live), (recorded, live)
     unlike = [("item1abc", "item2abc"), ("b-0f2b1c9e-1111-4a4a-8b8b-000000000001", "c-77aa1c9e"
