@@ -99,3 +99,25 @@ def test_a_full_disk_gives_a_clear_error_and_keeps_the_old_cassette(tmp_path: Pa
     assert "ERROR awstape: could not write" in done.stdout and "No space left" in done.stdout
     assert "KEPT old cassette" in done.stdout
     assert "FILES ['c.yaml']" in done.stdout
+
+
+def test_drift_is_quiet_about_a_loopback_port_and_a_receipt_handle() -> None:
+    from awstape.lifecycle.drift import diff_documents
+
+    def document(port: int, handle: str) -> dict:
+        return {"awstape": 1, "recorded": {}, "interactions": [{
+            "call": "sqs.ReceiveMessage", "region": "us-east-1",
+            "params": {"QueueUrl": f"http://127.0.0.1:{port}/123456789012/q"},
+            "request": {"method": "POST", "path": "/"},
+            "response": {"status": 200, "headers": {}, "body": {"json": {"Messages": [{
+                "MessageId": "m", "Body": "hello", "ReceiptHandle": handle,
+                "QueueUrl": f"http://127.0.0.1:{port}/123456789012/q"}]}}}}]}
+
+    quiet = diff_documents(document(40001, "AQEB+vKl/ZmFrZSByZWNlaXB0IGhhbmRsZQ=="),
+                           document(51234, "AQEBq9Zw/c29tZSBvdGhlciBoYW5kbGUgaGVyZQ=="), "c")
+    assert quiet == []
+    changed = diff_documents(document(40001, "h"), document(40001, "h"), "c")
+    assert changed == []
+    body = document(40001, "h")
+    body["interactions"][0]["response"]["body"]["json"]["Messages"][0]["Body"] = "bye"
+    assert [c.kind for c in diff_documents(document(40001, "h"), body, "c")] == ["value-changed"]

@@ -47,6 +47,7 @@ __all__ = [
     "service_model",
     "text_or_base64",
     "wire_protocol",
+    "without_drawn",
 ]
 
 JSON = Any  # a value json.dumps accepts
@@ -282,6 +283,11 @@ _DRAWN_SPANS = (
     r"|(?<![\d.])1[5-9]\d{8}(\d{3})?(\.\d+)?(?![\d.])"
     r"|(?<![0-9A-Za-z])(?=[0-9a-f]*\d)[0-9a-f]{6,15}(?![0-9A-Za-z])")
 _DRAWN = (re.compile(_DRAWN_SPANS), re.compile(_DRAWN_SPANS.replace("+/", "+")))
+
+
+def without_drawn(text: str) -> str:
+    """``text`` with each span drawn anew (see ``drawn_alike``) replaced by ``<drawn>``."""
+    return _DRAWN[0].sub("<drawn>", text)
 
 
 def drawn_alike(recorded: JSON, live: JSON) -> bool:
