@@ -127,8 +127,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
-    vcr.register_persister(config.stash[_session].persister.beside(vcr.persister))
-    vcr.register_matcher("port", vcrpy_bridge.port_matcher)
+    vcrpy_bridge.configure(vcr, config.stash[_session].persister.beside(vcr.persister))
 
 
 def _record_mode(config: pytest.Config, node: pytest.Item,

@@ -20,7 +20,7 @@ from awstape.runtime.network import Guard, is_loopback
 from awstape.storage import documents, fileformat, migrate
 
 __all__ = [
-    "OwnOrTheirs", "SharedFilePersister", "is_botocore_request", "port_matcher",
+    "OwnOrTheirs", "SharedFilePersister", "configure", "is_botocore_request", "port_matcher",
     "refusals_reported", "request_hook", "response_hook",
 ]
 
@@ -63,6 +63,13 @@ def response_hook(before_record_response: Any = None) -> Any:
         return before_record_response(response) if before_record_response else response
 
     return hook
+
+
+def configure(recorder: Any, persister: Any) -> None:
+    """What awstape sets on a vcrpy ``VCR``: where its cassettes are kept, and the loopback-
+    tolerant ``port`` matcher."""
+    recorder.register_persister(persister)
+    recorder.register_matcher("port", port_matcher)
 
 
 def port_matcher(recorded: Any, live: Any) -> None:
@@ -186,8 +193,6 @@ class SharedFilePersister:
         else:
             refuse_credentials(text, str(path))  # a credential no rule removed
         fileformat.write_atomically(path, text)
-
-
 
 
 class OwnOrTheirs:

@@ -65,10 +65,8 @@ def _played(path: Path, mode: RecordMode, options: dict[str, Any]) -> Iterator[N
     persister.claimed.add(str(path))
     recorder = vcr.VCR(record_mode="all" if mode == "rewrite" else mode,
                        before_record_request=vcrpy_bridge.request_hook(),
-                       before_record_response=vcrpy_bridge.response_hook(),
-                       match_on=("method", "scheme", "host", "port", "path", "query"))
-    recorder.register_persister(persister)
-    recorder.register_matcher("port", vcrpy_bridge.port_matcher)
+                       before_record_response=vcrpy_bridge.response_hook())
+    vcrpy_bridge.configure(recorder, persister)
     with recorder.use_cassette(str(path)):
         try:
             with use_cassette(path, mode, allow_unused=True, **options) as use:

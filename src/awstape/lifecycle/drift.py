@@ -35,6 +35,7 @@ from awstape.model.calls import (
 from awstape.model.errors import AwstapeError, CorruptCassette
 from awstape.model.shapes import leaves
 from awstape.redaction.rules import Rules
+from awstape.runtime.network import without_loopback_port
 from awstape.storage import fileformat
 
 __all__ = [
@@ -46,7 +47,6 @@ __all__ = [
 VOLATILE_FIELD = re.compile(
     r"(?i)(request_?id|date|time(stamp)?$|^(created|updated|modified|expires|expiration)|"
     r"_?at$|versionid|uploadid|etag|nexttoken|^marker$|^token$|continuationtoken)")
-_LOOPBACK_PORT = re.compile(r"(//(?:127\.0\.0\.1|localhost|\[::1\])):\d+")
 _GENERATED = (
     re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"),
     # Secrets Manager adds six random characters to a secret's ARN.
@@ -331,7 +331,7 @@ def _normalized(value: Any) -> Any:
         return value
     # A loopback server's port changes on every run (a stand-in's queue URL); a receipt
     # handle or any other base64 run is drawn anew.
-    value = without_drawn(_LOOPBACK_PORT.sub(r"\1:<port>", value))
+    value = without_drawn(without_loopback_port(value, "<port>"))
     for pattern in _GENERATED:
         value = pattern.sub(lambda m: (m.group(1) + "-" if m.groups() else "") + "<generated>",
                             value)

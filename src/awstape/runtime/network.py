@@ -23,7 +23,7 @@ from typing import Any
 
 from awstape.model.errors import NetworkBlocked
 
-__all__ = ["Guard", "blocked", "guard_this_process", "is_loopback"]
+__all__ = ["Guard", "blocked", "guard_this_process", "is_loopback", "without_loopback_port"]
 
 # Every Python-level way to the network: socket methods that take an address, and every name
 # service function, in ``socket`` and in the C module ``_socket`` beneath it.
@@ -93,6 +93,15 @@ def is_loopback(host: str) -> bool:
         address = ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
         return address.is_loopback or address.is_unspecified
     return host == "localhost" or host.endswith(".localhost")
+
+
+# A loopback server's port in a URL: a server started on port 0 gets another one on every run.
+_LOOPBACK_PORT = re.compile(r"(//(?:127\.0\.0\.1|localhost|\[::1\])):\d+")
+
+
+def without_loopback_port(text: str, mark: str = "") -> str:
+    """``text`` with the port of each loopback URL in it replaced by ``mark`` (or dropped)."""
+    return _LOOPBACK_PORT.sub(rf"\1:{mark}" if mark else r"\1", text)
 
 
 def _in_hosts_file(address: str, hosts: Path = Path("/etc/hosts")) -> bool:

@@ -61,8 +61,7 @@ class Target:
             # Never credentials in the URL; and a local endpoint's port changes on every run:
             # not worth a line in each diff.
             url = re.sub(r"^(\w+://)[^/@]*@", r"\1", self.endpoint_url)
-            out["endpoint"] = re.sub(r"^(\w+://(?:127\.0\.0\.1|localhost|\[::1\])):\d+", r"\1",
-                                     url)
+            out["endpoint"] = network.without_loopback_port(url)
         if self.moto_version:
             out["moto"] = self.moto_version
         return out
