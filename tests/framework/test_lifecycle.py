@@ -204,3 +204,88 @@ def test_a_reader_that_goes_away_is_no_error() -> None:
     command.stdout.close()
     problems = command.stderr.read().decode()
     assert command.wait() == 0 and problems == "", problems
+
+
+STANDIN_SUITE = '''
+import json
+import os
+
+import boto3
+import pytest
+
+POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+     "Action": "sts:AssumeRole"}]})
+
+
+@pytest.mark.vcr
+def test_s3():
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="lifecycle")
+    s3.put_bucket_versioning(Bucket="lifecycle", VersioningConfiguration={"Status": "Enabled"})
+    for i in range(80):  # a listing of long keys: an XML body over 64 KiB
+        s3.put_object(Bucket="lifecycle", Key=f"{i:03}/" + "k" * 900, Body=b"x" * i)
+    assert s3.list_objects_v2(Bucket="lifecycle")["KeyCount"] == 80
+    assert len(s3.list_object_versions(Bucket="lifecycle", MaxKeys=50)["Versions"]) == 50
+    up = s3.create_multipart_upload(Bucket="lifecycle", Key="big")
+    part = s3.upload_part(Bucket="lifecycle", Key="big", UploadId=up["UploadId"], PartNumber=1,
+                          Body=b"y" * 100)
+    parts = {"Parts": [{"ETag": part["ETag"], "PartNumber": 1}]}
+    s3.complete_multipart_upload(Bucket="lifecycle", Key="big", UploadId=up["UploadId"],
+                                 MultipartUpload=parts)
+
+
+@pytest.mark.vcr
+def test_sqs():
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.create_queue(QueueName="lifecycle")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="hello")
+    message = sqs.receive_message(QueueUrl=url)["Messages"][0]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+
+
+@pytest.mark.vcr
+def test_iam():
+    iam = boto3.client("iam")
+    role = iam.create_role(RoleName="lifecycle", AssumeRolePolicyDocument=POLICY)["Role"]
+    assert iam.get_role(RoleName="lifecycle")["Role"]["RoleId"] == role["RoleId"]
+    iam.create_user(UserName="lifecycle")
+    key = iam.create_access_key(UserName="lifecycle")["AccessKey"]
+    listed = iam.list_access_keys(UserName="lifecycle")["AccessKeyMetadata"]
+    assert listed[0]["AccessKeyId"] == key["AccessKeyId"]
+
+
+@pytest.mark.vcr
+def test_ssm_name_from_the_environment():
+    ssm = boto3.client("ssm", region_name="us-east-1")
+    ssm.put_parameter(Name=os.environ.get("NAME", "/a"), Value="1", Type="String")
+'''
+
+
+def test_an_unchanged_rerecord_on_the_standin_exits_0_and_a_changed_request_is_swapped_in(
+        project: Project) -> None:
+    project.write("test_suite.py", STANDIN_SUITE)
+    project.pytest("--record-mode=once", "--aws-standin", timeout=300).assert_outcomes(passed=4)
+    before = cassettes(project)
+    listing = next(i for i in project.load("test_suite", "test_s3")["interactions"]
+                   if i["call"] == "s3.ListObjectsV2")["response"]["body"]
+    assert "xml" in listing and len("".join(listing["xml"])) > 64 * 1024  # one element a line
+
+    # Twice: the stand-in draws new ids, handles, ports and dates on every run.
+    for _ in range(2):
+        run = project.run("awstape", "rerecord", "--aws-standin", "-k", "s3 or sqs or iam",
+                          timeout=300)
+        assert run.returncode == 0, run.output + (project.root / ".awstape/drift.md").read_text()
+        assert "3 verified unchanged" in run.output
+    after = cassettes(project)
+    assert {name: without_verified(text) for name, text in after.items()} == \
+        {name: without_verified(text) for name, text in before.items()}
+
+    # The same response to another request: replay would miss, so it is swapped in.
+    run = project.run("awstape", "rerecord", "--aws-standin", "-k", "ssm", env={"NAME": "/b"},
+                      timeout=300)
+    assert run.returncode == 1 and "1 cassette(s) updated" in run.output, run.output
+    assert 'Name: recorded \\"/a\\", now \\"/b\\"' in \
+        (project.root / ".awstape" / "drift.json").read_text()
+    project.pytest(offline=True, env={"NAME": "/b"}).assert_outcomes(passed=4)

@@ -109,3 +109,127 @@ def test_plain_vcrpy_writes_and_replays_an_awstape_cassette(project: Project) ->
         "ssm.PutParameter", "ssm.GetParameter", "rds.DescribeDBInstances"]
     assert SECRET not in cassette.read_text()
     plain_vcrpy(project, cassette, "none", "awstape", offline=True)
+
+
+# Recorded by plain pytest-recording: awstape is not even imported (the conftest checks), as
+# in a venv without it. A custom endpoint (the stand-in) and the authorization header filtered
+# out, as vcrpy's docs advise: the service is known only from the request itself.
+PLAIN_CONFTEST = '''
+import sys
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def vcr_config():
+    return {"filter_headers": ["authorization"]}
+
+
+def pytest_configure(config):
+    if config.getoption("--record-mode") == "once":
+        assert "awstape" not in sys.modules, "recorded with awstape loaded"
+'''
+
+FAMILIES = '''import base64
+import io
+import json
+
+import boto3
+import pytest
+
+# A 1x1 PNG: a binary body.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+
+
+@pytest.mark.vcr
+def test_json_protocol():
+    dynamodb = boto3.client("dynamodb")
+    dynamodb.create_table(TableName="t", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                          AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                          BillingMode="PAY_PER_REQUEST")
+    dynamodb.put_item(TableName="t", Item={"k": {"S": "a"}, "v": {"B": PNG}})
+    assert dynamodb.get_item(TableName="t", Key={"k": {"S": "a"}})["Item"]["v"]["B"] == PNG
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="hello")
+    assert sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"] == "hello"
+
+
+@pytest.mark.vcr
+def test_query_protocol():
+    sns = boto3.client("sns")
+    arn = sns.create_topic(Name="t")["TopicArn"]
+    assert sns.get_topic_attributes(TopicArn=arn)["Attributes"]["TopicArn"] == arn
+    iam = boto3.client("iam")
+    iam.create_user(UserName="u")
+    assert [u["UserName"] for u in iam.list_users()["Users"]] == ["u"]
+
+
+@pytest.mark.vcr
+def test_rest_json_protocol():
+    lambda_ = boto3.client("lambda")
+    assert lambda_.list_functions()["Functions"] == []
+    api = boto3.client("apigateway")
+    created = api.create_rest_api(name="a")
+    assert api.get_rest_api(restApiId=created["id"])["name"] == "a"
+
+
+@pytest.mark.vcr
+def test_rest_xml_protocol_with_query_string_operations():
+    s3 = boto3.client("s3")
+    tags = [{"Key": "team", "Value": "x"}]
+    s3.create_bucket(Bucket="family-bucket")
+    s3.put_bucket_tagging(Bucket="family-bucket", Tagging={"TagSet": tags})
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::family-bucket/*"}]})
+    s3.put_bucket_policy(Bucket="family-bucket", Policy=policy)
+    s3.put_object(Bucket="family-bucket", Key="pixel.png", Body=PNG)
+    s3.upload_fileobj(io.BytesIO(b"streamed"), "family-bucket", "stream.txt")
+    assert s3.get_bucket_tagging(Bucket="family-bucket")["TagSet"] == tags
+    assert json.loads(s3.get_bucket_policy(Bucket="family-bucket")["Policy"]) == \\
+        json.loads(policy)
+    assert s3.list_objects_v2(Bucket="family-bucket")["KeyCount"] == 2
+    assert s3.get_object(Bucket="family-bucket", Key="pixel.png")["Body"].read() == PNG
+    assert s3.get_object(Bucket="family-bucket", Key="stream.txt")["Body"].read() == b"streamed"
+
+
+@pytest.mark.vcr
+def test_cbor_declared_service():
+    cloudwatch = boto3.client("cloudwatch")
+    cloudwatch.put_metric_data(Namespace="app", MetricData=[{"MetricName": "m", "Value": 1.0}])
+    assert [m["MetricName"] for m in cloudwatch.list_metrics(Namespace="app")["Metrics"]] == ["m"]
+'''
+
+
+def test_plain_pytest_recording_cassettes_of_every_protocol_family_replay_and_migrate(
+        project: Project) -> None:
+    project.write("conftest.py", PLAIN_CONFTEST)
+    project.write("test_families.py", FAMILIES)
+    with standin.running() as server:
+        recorded = project.pytest("-p", "no:awstape", "--record-mode=once", env={
+            "AWS_ENDPOINT_URL": server.endpoint_url, "AWS_DEFAULT_REGION": "us-east-1",
+            **DUMMY_CREDENTIALS})
+    recorded.assert_outcomes(passed=5)
+    files = sorted((project.root / "cassettes" / "test_families").iterdir())
+    assert len(files) == 5 and all("python/object" in f.read_text() or "!!binary" in
+                                   f.read_text() for f in files)
+    # As vcrpy wrote them: replayed offline, with no endpoint and no credentials.
+    project.pytest(offline=True).assert_outcomes(passed=5)
+    migrated = project.run("awstape", "migrate", "cassettes")
+    assert migrated.returncode == 0 and migrated.output.count("converted") == 5, \
+        migrated.output
+    calls = {f.stem: [i["call"] for i in json.loads(f.read_text())["interactions"]]
+             for f in files}
+    assert calls["test_query_protocol"] == [
+        "sns.CreateTopic", "sns.GetTopicAttributes", "iam.CreateUser", "iam.ListUsers"]
+    assert calls["test_rest_json_protocol"] == [
+        "lambda.ListFunctions", "apigateway.CreateRestApi", "apigateway.GetRestApi"]
+    assert calls["test_rest_xml_protocol_with_query_string_operations"][5:8] == [
+        "s3.GetBucketTagging", "s3.GetBucketPolicy", "s3.ListObjectsV2"]
+    assert calls["test_cbor_declared_service"] == [
+        "cloudwatch.PutMetricData", "cloudwatch.ListMetrics"]
+    assert calls["test_json_protocol"][:3] == [
+        "dynamodb.CreateTable", "dynamodb.PutItem", "dynamodb.GetItem"]
+    project.pytest(offline=True).assert_outcomes(passed=5)

@@ -3,9 +3,11 @@
 Compared semantically, call by call (the k-th ``ssm.GetParameter`` of the old cassette with the
 k-th of the new): operations added, removed or reordered; the requests as replay matches them
 (region, parameters) and vcrpy's plain HTTP; status and error codes; response fields added,
-removed, changed in type or in value. What changes on every recording is left
-out: request ids, dates and times, recording provenance, ids that look generated (UUIDs,
-random suffixes), and secret members, which hold fakes.
+removed, changed in type or in value. What changes on every recording is left out, known by
+meaning, never by a field's name: timestamps and secret members (by the model), page tokens
+(by botocore's paginators), handles the server issued and the code sent back (by the
+cassette's own data flow), and values by their format: request ids and other UUIDs, dates,
+epoch times, random suffixes and tokens, a loopback server's port.
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ from awstape.model.calls import (
     CallName,
     differences,
     input_shape,
+    looks_generated,
     match_view,
     operation_model,
+    page_tokens,
     wire_protocol,
     without_drawn,
 )
@@ -43,10 +47,6 @@ __all__ = [
     "diff_paths"
 ]
 
-# Field names whose values change on every call.
-VOLATILE_FIELD = re.compile(
-    r"(?i)(request_?id|date|time(stamp)?$|^(created|updated|modified|expires|expiration)|"
-    r"_?at$|versionid|uploadid|etag|nexttoken|^marker$|^token$|continuationtoken)")
 _GENERATED = (
     re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"),
     # Secrets Manager adds six random characters to a secret's ARN.
@@ -113,16 +113,32 @@ def diff_documents(old: dict[str, Any], new: dict[str, Any], name: str,
     secrets = secrets or Rules()
     before, after = old.get("interactions", []), new.get("interactions", [])
     changes = _operations(name, [i["call"] for i in before], [i["call"] for i in after])
+    handles = _handles(before), _handles(after)
     for call, a, b in _pairs(before, after):
-        changes += _request(name, call, a, b, secrets)
+        changes += _request(name, call, a, b, secrets, handles)
         changes += _response(name, call, _Fields.of(call, a["response"], secrets, bodies[0]),
                              _Fields.of(call, b["response"], secrets, bodies[1]),
-                             a["response"], b["response"])
+                             a["response"], b["response"], handles)
     return changes + _http(name, old.get("http") or [], new.get("http") or [])
 
 
+def _handles(interactions: list[dict[str, Any]]) -> frozenset[str]:
+    """Values the server issued and the code sent back later (a receipt handle, an upload id):
+    opaque by the data flow. Long and unspaced: a short one passed on ("2") is compared."""
+    issued: set[str] = set()
+    handles: set[str] = set()
+    for interaction in interactions:
+        sent = {v for _, v in _leaves(interaction.get("params") or {}) if isinstance(v, str)}
+        handles |= sent & issued
+        response = interaction.get("response") or {}
+        issued |= {v for _, v in _leaves(_tree(response.get("body") or {}))
+                   if isinstance(v, str) and len(v) >= 16 and not re.search(r"\s", v)}
+        issued |= {str(v) for v in (response.get("headers") or {}).values()}
+    return frozenset(handles)
+
+
 def _request(name: str, call: str, old: dict[str, Any], new: dict[str, Any],
-             secrets: Rules) -> list[Change]:
+             secrets: Rules, handles: tuple[frozenset[str], frozenset[str]]) -> list[Change]:
     """What replay matches on: the region and the parameters as matching sees them (secret
     members by presence, idempotency tokens left out). A change here means the old cassette
     would no longer answer the code."""
@@ -135,8 +151,8 @@ def _request(name: str, call: str, old: dict[str, Any], new: dict[str, Any],
     test = secrets.secret_test(CallName(service, operation, ""))
     # Generated ids the code passes back (an upload id from the call before) are the same
     # at replay as in the cassette they came from: not a change of the request.
-    views = (_normalized_tree(match_view(old.get("params", {}), shape, test)),
-             _normalized_tree(match_view(new.get("params", {}), shape, test)))
+    views = (_normalized_tree(match_view(old.get("params", {}), shape, test), handles[0]),
+             _normalized_tree(match_view(new.get("params", {}), shape, test), handles[1]))
     if views[0] != views[1]:
         changes += [Change(name, "request-changed", call, "parameters", new=line)
                     for line in differences(*views)]
@@ -239,7 +255,8 @@ def _pairs(before: list[dict[str, Any]],
 
 
 def _response(name: str, call: str, a: _Fields, b: _Fields, old: dict[str, Any],
-              new: dict[str, Any]) -> list[Change]:
+              new: dict[str, Any], handles: tuple[frozenset[str], frozenset[str]]
+              ) -> list[Change]:
     changes = []
     if old.get("status") != new.get("status"):
         changes.append(Change(name, "status-changed", call, "status", str(old.get("status")),
@@ -252,8 +269,8 @@ def _response(name: str, call: str, a: _Fields, b: _Fields, old: dict[str, Any],
     before = {_normalized(k): v for k, v in a.values.items()}
     after = {_normalized(k): v for k, v in b.values.items()}
     unchecked = {_normalized(k) for k in a.unchecked | b.unchecked}
+    unchecked |= page_tokens(*call.split(".", 1))
     for path in sorted(set(before) | set(after)):
-        last = re.sub(r"\[\d+\]", "", path).rsplit(".", 1)[-1]
         if path not in after:
             changes.append(Change(name, "field-removed", call, path, _show(before[path])))
         elif path not in before:
@@ -262,7 +279,8 @@ def _response(name: str, call: str, a: _Fields, b: _Fields, old: dict[str, Any],
             changes.append(Change(name, "type-changed", call, path, _kind(before[path]),
                                   _kind(after[path])))
         elif (before[path] != after[path] and path not in unchecked
-              and not VOLATILE_FIELD.search(last)
+              and not (isinstance(before[path], str) and before[path] in handles[0]
+                       and after[path] in handles[1])
               and _normalized(before[path]) != _normalized(after[path])):
             changes.append(Change(name, "value-changed", call, path, _show(before[path]),
                                   _show(after[path])))
@@ -327,6 +345,8 @@ def _kind(value: Any) -> str:
 
 
 def _normalized(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _normalized(str(value)) if looks_generated(str(value)) else value  # epoch times
     if not isinstance(value, str):
         return value
     # A loopback server's port changes on every run (a stand-in's queue URL); a receipt
@@ -338,12 +358,12 @@ def _normalized(value: Any) -> Any:
     return value
 
 
-def _normalized_tree(node: Any) -> Any:
+def _normalized_tree(node: Any, handles: frozenset[str]) -> Any:
     if isinstance(node, dict):
-        return {k: _normalized_tree(v) for k, v in node.items()}
+        return {k: _normalized_tree(v, handles) for k, v in node.items()}
     if isinstance(node, list):
-        return [_normalized_tree(v) for v in node]
-    return _normalized(node)
+        return [_normalized_tree(v, handles) for v in node]
+    return "<handle>" if isinstance(node, str) and node in handles else _normalized(node)
 
 
 def _show(value: Any) -> str:

@@ -23,6 +23,7 @@ import botocore.loaders
 from botocore.exceptions import DataNotFoundError
 from botocore.model import OperationModel, ServiceModel, Shape
 
+from awstape.model.sdk_filled import is_default_checksum_algorithm
 from awstape.model.shapes import DESCEND, DROP, Node, SecretTest, model_sensitive, walk
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "JSON",
     "SENSITIVE_PLACEHOLDER",
     "CallName",
+    "answers_with_data",
     "canonical_params",
     "differences",
     "differing",
@@ -43,6 +45,7 @@ __all__ = [
     "match_region",
     "match_view",
     "operation_model",
+    "page_tokens",
     "read_rewound",
     "service_model",
     "text_or_base64",
@@ -114,6 +117,30 @@ def operation_model(service: str, operation: str) -> OperationModel | None:
     if model is None or operation not in model.operation_names:
         return None
     return model.operation_model(operation)
+
+
+def answers_with_data(name: CallName) -> bool:
+    """Whether the call's response body is a payload (an object's bytes, a function's
+    output) rather than the API's document of fields; unknown calls are taken as data."""
+    model = operation_model(name.service, name.operation)
+    shape = model.output_shape if model is not None else None
+    return shape is None or bool(shape.serialization.get("payload"))
+
+
+@cache
+def page_tokens(service: str, operation: str) -> frozenset[str]:
+    """The response members holding the token of the next page, as botocore's paginator
+    model names them (``NextToken``, ``NextContinuationToken``, ``DistributionList.NextMarker``):
+    opaque values the server draws, never what the test is about."""
+    try:
+        pages = _loader().load_service_model(service, "paginators-1")["pagination"]
+    except DataNotFoundError:
+        return frozenset()
+    tokens = pages.get(operation, {}).get("output_token") or []
+    tokens = [tokens] if isinstance(tokens, str) else tokens
+    # "NextMarker || Contents[-1].Key": the member before the fallback expression.
+    return frozenset(first for token in tokens
+                     if "[" not in (first := token.split("||")[0].strip()))
 
 
 def canonical_params(value: Any, shape: Shape | None) -> JSON:
@@ -190,9 +217,11 @@ def match_view(params: JSON, shape: Shape | None,
                is_secret: SecretTest = model_sensitive) -> JSON:
     """The parameters as matching sees them: secret positions reduced to their presence (the
     cassette holds only their fakes), and so are clock-derived ones (timestamps, by the
-    model), which differ on every run; idempotency tokens left out."""
+    model), which differ on every run; idempotency tokens left out, and so is a checksum
+    algorithm that is botocore's default: botocore sends it whether the caller named it
+    (s3transfer does) or not."""
     def view(value: Any, node: Node) -> Any:
-        if node.idempotency_token:
+        if node.idempotency_token or is_default_checksum_algorithm(value, node.shape):
             return DROP
         if node.role != "key" and (node.secret or is_clock(node)):
             return SENSITIVE_PLACEHOLDER if node.secret else CLOCK_PLACEHOLDER
@@ -272,12 +301,15 @@ def looks_generated(value: JSON) -> bool:
 
 
 # Spans that are drawn anew on every run, strictly: a uuid, a long token, key or base64 run
-# (letters and digits mixed), a hash() of a string, an ISO time, an epoch time, and a short
-# hex draw standing alone (``name_3f9a0c``). Read twice: with "/" inside a base64 run, and
+# (letters and digits mixed), an IAM unique id (its documented prefix, then random capitals
+# and digits: letters only by chance), a hash() of a string, an ISO time, an epoch time, and
+# a short hex draw standing alone (``name_3f9a0c``). Read twice: with "/" inside a base64 run, and
 # with "/" as a separator, as in a URL's path (``.../123456789012/3f9a0c``).
 _DRAWN_SPANS = (
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
     r"|(?<![0-9A-Za-z+/])(?=[0-9A-Za-z+/]*\d)(?=[0-9A-Za-z+/]*[A-Za-z])[0-9A-Za-z+/]{16,}=*"
+    r"|(?<![0-9A-Za-z])A(?:CCA|GPA|IDA|IPA|KIA|NPA|NVA|PKA|ROA|SCA|SIA)[0-9A-Z]{12,}"
+    r"(?![0-9A-Za-z])"
     r"|(?<!\d)-?\d{16,}(?!\d)"
     r"|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?"
     r"|(?<![\d.])1[5-9]\d{8}(\d{3})?(\.\d+)?(?![\d.])"

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any, Protocol
 
-from awstape.model.calls import differing
+from awstape.model.calls import answers_with_data, differing
 from awstape.model.cassette import Cassette, Interaction
 from awstape.model.errors import CorruptCassette
 from awstape.redaction.redactor import Redactor
@@ -74,7 +74,11 @@ def _stored_response(interaction: Interaction, number: int, where: str, sealer: 
         sealed = sealer.seal_body(data, f"{where} (body of call #{number}, {interaction.name})")
         if sealed != data:
             headers, data = checksums.refreshed(headers, sealed), sealed
-    return headers, fileformat.encode_body(data, headers.get("content-type", ""), external)
+    # Only data goes to the bodies folder: an API document (a listing of 1,000 keys) stays
+    # in the cassette, one element per line, however large, to be read in review and diffs.
+    return headers, fileformat.encode_body(data, headers.get("content-type", ""),
+                                           external if answers_with_data(interaction.name)
+                                           else None)
 
 
 def load(path: Path, rules: Rules | None = None) -> Cassette:

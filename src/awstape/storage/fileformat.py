@@ -73,10 +73,16 @@ def encode_body(data: bytes, content_type: str,
             return {"json": json.loads(text)}
         except ValueError:
             pass
-    if text.startswith("<") and "\n" not in text.strip():
-        # One element per line for review; joined back with nothing in between, so the
-        # bytes (and what botocore parses) stay exactly as recorded.
-        pieces = _XML_PIECE.findall(text)
+    if text.startswith("<"):
+        # One element per line for review, however the server laid it out (an XML
+        # declaration on its own line, then the whole listing on one); joined back with
+        # nothing in between, so the bytes (and what botocore parses) stay as recorded.
+        pieces: list[str] = []
+        for piece in _XML_PIECE.findall(text):
+            if pieces and not piece.strip():  # indentation stays with the element before
+                pieces[-1] += piece
+            else:
+                pieces.append(piece)
         if "".join(pieces) == text:
             return {"xml": pieces}
     if "\n" in text.rstrip("\n"):

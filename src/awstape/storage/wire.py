@@ -19,9 +19,11 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import botocore.loaders
+import botocore.parsers
 import botocore.serialize
 from botocore.awsrequest import create_request_object, prepare_request_dict
 from botocore.model import OperationModel, ServiceModel, Shape
+from botocore.utils import parse_timestamp
 
 from awstape.model.calls import (
     JSON,
@@ -31,6 +33,7 @@ from awstape.model.calls import (
     service_model,
     wire_protocol,
 )
+from awstape.model.sdk_filled import without_sdk_filled
 from awstape.redaction.plain_http import presigned_as_meant
 
 __all__ = ["decode_request", "encode_request"]
@@ -59,7 +62,7 @@ def decode_request(method: str, uri: str, headers: Mapping[str, Any],
     target = _header(headers, "x-amz-target")
     # An S3 bucket in the host (virtual-host style, botocore's default) is a path's first part.
     addressed = urlsplit(presigned_as_meant(uri))
-    for service in _services(candidates, target):
+    for service in _services(candidates, target, data):
         model = service_model(service)
         if model is None:
             continue
@@ -69,27 +72,83 @@ def decode_request(method: str, uri: str, headers: Mapping[str, Any],
             operation, params = found
             name = CallName(service, operation.name, region or "us-east-1")
             return name, canonical_params(params, operation.input_shape)
-    return None
+    if scope or target or not _header(headers, "x-amz-date"):
+        return None
+    unsigned = _unsigned_rest_call(method, addressed.path, addressed.query, headers, data)
+    if unsigned is None:
+        return None
+    service, operation, params = unsigned
+    return (CallName(service, operation.name, region or "us-east-1"),
+            canonical_params(params, operation.input_shape))
 
 
-def _services(candidates: list[str], target: str) -> Iterator[str]:
+def _unsigned_rest_call(method: str, path: str, query: str, headers: Mapping[str, Any],
+                        data: bytes) -> tuple[str, OperationModel, dict[str, Any]] | None:
+    """A REST call at a custom endpoint with its signature filtered out: the one operation of
+    all REST services that the request fits best, or none when two services fit alike."""
+    fits = sorted((((_signer_agrees(model, headers), *fit[0]), model.service_name,
+                    (fit[1], fit[2]))
+                   for model in _rest_models()
+                   if (fit := _rest_operation(model, method, path, query, headers)) is not None),
+                  key=lambda fit: fit[0], reverse=True)
+    if not fits or (len(fits) > 1 and fits[0][0] == fits[1][0]):
+        return None
+    _, service, (operation, labels) = fits[0]
+    return service, operation, _rest_params(operation, labels, query, headers, data)
+
+
+def _services(candidates: list[str], target: str, data: bytes) -> Iterator[str]:
     """The services a request may be for: from its signature's scope and its host, then, at a
-    custom endpoint with the authorization filtered out, from its ``X-Amz-Target``."""
+    custom endpoint with the authorization filtered out, from its ``X-Amz-Target`` or its
+    query ``Version``."""
     yield from dict.fromkeys(candidates)
     if target:
         yield from _target_prefixes().get(target.partition(".")[0], ())
+    elif data.startswith(b"Action="):
+        version = dict(parse_qsl(data.decode("utf-8", errors="replace"))).get("Version", "")
+        yield from _query_versions().get(version, ())
+
+
+def _signer_agrees(model: ServiceModel, headers: Mapping[str, Any]) -> bool:
+    """Whether the request carries ``X-Amz-Content-SHA256`` exactly when the service's
+    signer (S3's) adds it."""
+    s3_signer = str(model.metadata.get("signatureVersion", "")).startswith("s3")
+    return s3_signer == bool(_header(headers, "x-amz-content-sha256"))
+
+
+@cache
+def _all_models() -> tuple[ServiceModel, ...]:
+    """Every service botocore knows, loaded once, when a request names no service."""
+    loader = botocore.loaders.create_loader()
+    return tuple(model for service in loader.list_available_services("service-2")
+                 if (model := service_model(service)) is not None)
+
+
+@cache
+def _rest_models() -> tuple[ServiceModel, ...]:
+    return tuple(m for m in _all_models() if wire_protocol(m) in ("rest-json", "rest-xml"))
+
+
+@cache
+def _query_versions() -> dict[str, tuple[str, ...]]:
+    """Every query-protocol service by its API version (``2010-03-31`` is SNS's)."""
+    found: dict[str, tuple[str, ...]] = {}
+    for model in _all_models():
+        if wire_protocol(model) in ("query", "ec2"):
+            version = model.metadata.get("apiVersion", "")
+            found[version] = (*found.get(version, ()), model.service_name)
+    return found
 
 
 @cache
 def _target_prefixes() -> dict[str, tuple[str, ...]]:
     """Every JSON-protocol service by its ``X-Amz-Target`` prefix (``DynamoDB_20120810``),
     read from botocore's models once, when a request names no service otherwise."""
-    loader = botocore.loaders.create_loader()
     found: dict[str, tuple[str, ...]] = {}
-    for service in loader.list_available_services("service-2"):
-        prefix = loader.load_service_model(service, "service-2")["metadata"].get("targetPrefix")
+    for model in _all_models():
+        prefix = model.metadata.get("targetPrefix")
         if prefix:
-            found[prefix] = (*found.get(prefix, ()), service)
+            found[prefix] = (*found.get(prefix, ()), model.service_name)
     return found
 
 
@@ -102,7 +161,7 @@ def _operation(model: ServiceModel, method: str, path: str, query: str,
         if prefix != model.metadata.get("targetPrefix") or operation not in model.operation_names:
             return None
         op = model.operation_model(operation)
-        return op, json.loads(data or b"{}")
+        return op, _typed(json.loads(data or b"{}"), op.input_shape)
     if protocol in ("query", "ec2"):
         flat = dict(parse_qsl(data.decode("utf-8"), keep_blank_values=True))
         action = flat.get("Action", "")
@@ -110,27 +169,36 @@ def _operation(model: ServiceModel, method: str, path: str, query: str,
             return None
         op = model.operation_model(action)
         return op, _unflatten("", op.input_shape, flat) or {}
-    # REST: the operation whose method and path template match, and that the request holds
-    # everything of: its template's query literals (``/{Bucket}?policy``, ``?list-type=2``)
-    # and its required header and query members (CopyObject's ``x-amz-copy-source``); the one
-    # that asks the most of them.
+    found = _rest_operation(model, method, path, query, headers)
+    return (found[1], _rest_params(found[1], found[2], query, headers, data)) if found else None
+
+
+def _rest_operation(model: ServiceModel, method: str, path: str, query: str,
+                    headers: Mapping[str, Any]
+                    ) -> tuple[tuple[int, int], OperationModel, dict[str, str]] | None:
+    """The REST operation whose method and path template match, and that the request holds
+    everything of: its template's query literals (``/{Bucket}?policy``, ``?list-type=2``)
+    and its required header and query members (CopyObject's ``x-amz-copy-source``); the one
+    that asks the most of them, then the one whose template spells out the most."""
     sent = parse_qsl(query, keep_blank_values=True)
-    found: tuple[int, OperationModel, dict[str, str]] | None = None
+    found: tuple[tuple[int, int], OperationModel, dict[str, str]] | None = None
     for operation in model.operation_names:
         op = model.operation_model(operation)
         labels = _match_uri(op, method, path)
         if labels is None:
             continue
-        literals = _query_literals(op.http.get("requestUri", "/"))
+        template = op.http.get("requestUri", "/")
+        literals = _query_literals(template)
         required = _required_outside_body(op)
         if all(any(k == key and (value is None or v == value) for k, v in sent)
                for key, value in literals) and all(
                 any(k == name for k, _ in sent) if where == "querystring"
                 else _header(headers, name.lower()) for where, name in required):
-            asked = len(literals) + len(required)
-            if found is None or asked > found[0]:
-                found = (asked, op, labels)
-    return (found[1], _rest_params(found[1], found[2], query, headers, data)) if found else None
+            score = (len(literals) + len(required),
+                     len(re.sub(r"\{[^}]*\}", "", template.partition("?")[0])))
+            if found is None or score > found[0]:
+                found = (score, op, labels)
+    return found
 
 
 @cache
@@ -190,17 +258,44 @@ def _rest_params(op: OperationModel, labels: dict[str, str], query: str,
                             if member.type_name == "list" else _scalar(values[0], member))
         elif location == "header" and _header(headers, wire_name.lower()):
             params[name] = _scalar(_header(headers, wire_name.lower()), member)
+    without_sdk_filled(params, op)
     if payload and data:
-        member = shape.members[payload]
-        params[payload] = (json.loads(data) if member.type_name == "structure"
-                           and data[:1] == b"{" else data)
+        params[payload] = _payload(data, shape.members[payload])
     elif data and data[:1] == b"{":
         body = json.loads(data)
         for name, member in shape.members.items():
             wire_name = member.serialization.get("name", name)
             if member.serialization.get("location") is None and wire_name in body:
-                params[name] = body[wire_name]
+                params[name] = _typed(body[wire_name], member)
     return params
+
+
+def _payload(data: bytes, member: Shape) -> Any:
+    """A REST payload member from the body: a structure from its JSON or XML, else bytes."""
+    if member.type_name != "structure":
+        return data
+    if data[:1] == b"{":
+        return _typed(json.loads(data), member)
+    parser = botocore.parsers.RestXMLParser()
+    return parser._parse_shape(member, parser._parse_xml_string_to_dom(data))
+
+
+def _typed(value: Any, shape: Shape | None) -> Any:
+    """A JSON body's values as the caller gave them: blobs from base64 into bytes and
+    timestamps from numbers into datetimes, by the input shape."""
+    if shape is None or value is None:
+        return value
+    if shape.type_name == "structure" and isinstance(value, dict):
+        members = {m.serialization.get("name", n): (n, m) for n, m in shape.members.items()}
+        return {members.get(k, (k, None))[0]: _typed(v, members.get(k, (k, None))[1])
+                for k, v in value.items()}
+    if shape.type_name == "list" and isinstance(value, list):
+        return [_typed(v, shape.member) for v in value]
+    if shape.type_name == "map" and isinstance(value, dict):
+        return {k: _typed(v, shape.value) for k, v in value.items()}
+    if shape.type_name in ("blob", "timestamp") and isinstance(value, str | int | float):
+        return _scalar(str(value), shape)
+    return value
 
 
 def _unflatten(prefix: str, shape: Shape | None, flat: dict[str, str]) -> Any:
@@ -248,6 +343,8 @@ def _scalar(text: str, shape: Shape) -> Any:
         return text.lower() == "true"
     if kind == "blob":
         return base64.b64decode(text)
+    if kind == "timestamp":
+        return parse_timestamp(text)
     return text
 
 
