@@ -100,6 +100,26 @@ def test_network_is_blocked_in_replay_dns_included(project: Project) -> None:
     assert "network access to example.com:443 (DNS lookup of) blocked during replay" in run.output
 
 
+def test_a_miss_and_a_network_block_are_each_one_failure_at_the_tests_line(
+        project: Project) -> None:
+    record(project)
+    missing = user_test(extra='ssm.get_parameter(Name="/team/other")')
+    blocked = user_test(extra='urllib.request.urlopen("http://example.com/", timeout=5)')
+    project.write("test_user.py", missing + blocked.replace("def test_calls", "def test_net")
+                  .replace("import boto3", "import urllib.request"))
+    (project.root / "cassettes" / "test_user" / "test_net.yaml").write_bytes(
+        project.cassette("test_user", "test_calls").read_bytes())
+    run = project.pytest(offline=True)
+    run.assert_outcomes(failed=2)  # no teardown error beside them
+    assert "no recording answers ssm.GetParameter" in run.output
+    assert 'test_user.py:11: ssm.get_parameter(Name="/team/other")' in run.output
+    assert "the test tried to reach the network during replay" in run.output
+    assert 'urllib.request.urlopen("http://example.com/", timeout=5)' in run.output
+    # Neither botocore's, vcrpy's nor awstape's frames, nor vcrpy's own refusal, nor a chain.
+    for noise in ("site-packages", "During handling", "Can't play back", "def emit"):
+        assert noise not in run.output, run.output
+
+
 def test_allowed_hosts_reach_local_services_in_replay(project: Project) -> None:
     record(project)
     project.write("test_user.py", user_test(extra='''import socket

@@ -9,9 +9,11 @@ traps: ``--record-mode`` on the command line always wins over ``vcr_config`` and
 from __future__ import annotations
 
 import contextlib
+import linecache
 import os
 import random
 import secrets
+import traceback
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,14 +197,37 @@ def _is_recorded(request: pytest.FixtureRequest) -> bool:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
-    """Right after a passing test's body, what its replay broke fails the test itself (not
-    its teardown): a way out to the network, a swallowed miss."""
-    result = yield
+    """Right after a test's body, what its replay broke fails the test itself (not its
+    teardown), once, in AWS terms and at the test's own line: a way out to the network (in
+    place of vcrpy's refusal), a miss, raised or swallowed. The frames of botocore, vcrpy and
+    awstape that carried it say nothing to the user."""
     use = getattr(item, "funcargs", {}).get("awstape")
-    broken = use.verdict(passed=True) if isinstance(use, Use) else None
-    if broken is not None:
-        pytest.fail(str(broken), pytrace=False)
+    failure = ""
+    try:
+        result = yield
+    except Exception as raised:
+        broken = use.verdict(passed=False) if isinstance(use, Use) else None
+        if broken is None and isinstance(raised, AwstapeError | NetworkBlocked):
+            broken = raised
+        if broken is None:
+            raise
+        failure = str(broken) + _at_test_line(item, raised)
+    if not failure:
+        broken = use.verdict(passed=True) if isinstance(use, Use) else None
+        failure = str(broken) if broken is not None else ""
+    if failure:  # outside the except block: the exception it replaces is no context
+        pytest.fail(failure, pytrace=False)
     return result
+
+
+def _at_test_line(item: pytest.Item, raised: BaseException) -> str:
+    """Where in the test's own file the exception passed last: ``test_x.py:8: s3.put(...)``."""
+    found = ""
+    for frame, line in traceback.walk_tb(raised.__traceback__):
+        if Path(frame.f_code.co_filename) == item.path:
+            code = linecache.getline(frame.f_code.co_filename, line).strip()
+            found = f"\n\n{item.path.name}:{line}: {code}"
+    return found
 
 
 @pytest.hookimpl(wrapper=True)

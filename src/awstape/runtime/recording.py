@@ -128,10 +128,12 @@ class Use:
     def _escaped(self, passed: bool) -> AwstapeError | NetworkBlocked | None:
         attempts = self.guard.all_attempts() if self.guard is not None else []
         if attempts:
+            again = self.tape.rerecord_hint
             return NetworkBlocked(
-                "awstape: the test tried to reach the network during replay: "
-                + "; ".join(sorted(attempts))
-                + f". Cassette: {self.cassette.path}. {self.tape.rerecord_hint}".rstrip()
+                "awstape: the test tried to reach the network during replay:\n"
+                + "".join(f"    {attempt}\n" for attempt in sorted(attempts))
+                + f"  Cassette: {self.cassette.path}\n"
+                + (f"  To record this test again: {again}" if again else "")
             )
         if self.tape.misses and passed:
             # The code under test swallowed the miss; the test must not pass on a wrong answer.
