@@ -196,6 +196,17 @@ def test_aws_cli_recorded_with_awstape_record_replays_offline(
     assert 'Name: recorded "/app/replicas", now "/app/other"' in other.output
 
 
+def test_help_gives_the_exit_codes_and_where_options_and_the_program_go(
+        project: Project) -> None:
+    top = project.run("awstape", "--help")
+    assert top.returncode == 0 and "exit codes: 0 done" in top.output
+    record = project.run("awstape", "record", "--help")
+    assert "usage: awstape record [options] CASSETTE -- COMMAND [ARGS...]" in record.output
+    assert "Options go anywhere before --" in record.output
+    rerecord = project.run("awstape", "rerecord", "--help")
+    assert "usage: awstape rerecord [options] [PYTEST ARGS...]" in rerecord.output
+
+
 def test_a_reader_that_goes_away_is_no_error() -> None:
     # awstape diff | head: the pipe closes before awstape has written everything.
     command = subprocess.Popen([str(Path(sys.executable).parent / "awstape"), "rules"],

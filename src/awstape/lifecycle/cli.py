@@ -14,7 +14,13 @@ from awstape.redaction import rules, scan
 from awstape.redaction.redactor import Redactor
 from awstape.storage import cassettes, fileformat
 
-__all__ = ["main", "parser"]
+__all__ = ["EXIT_CODES", "main", "parser"]
+
+EXIT_CODES = (
+    "exit codes: 0 done, nothing found; 1 something found: drift (diff, rerecord), a possible "
+    "credential (scan), a finding of a --fail-on kind (audit); 2 the work could not be done: "
+    "bad arguments, an unreadable cassette, a test that failed under rerecord. record and "
+    "replay exit with the program's own code.")
 
 
 def _scan(args: argparse.Namespace) -> int:
@@ -119,7 +125,12 @@ def _fail_on(text: str) -> list[str]:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="awstape", description=__doc__)
+    top = argparse.ArgumentParser(
+        prog="awstape", epilog=EXIT_CODES,
+        description="Look after AWS cassettes: record and replay any Python program, re-record "
+                    "a suite and report the drift, audit, diff, migrate vcrpy cassettes, scan "
+                    "for credentials. Tests record and replay with pytest itself "
+                    "(pytest --record-mode=once).")
     commands = top.add_subparsers(dest="command", required=True)
     scan_command = commands.add_parser(
         "scan", help="find AWS credentials and private keys in cassettes or any files",
@@ -152,9 +163,11 @@ def parser() -> argparse.ArgumentParser:
     rerecord_command = commands.add_parser(
         "rerecord", help="record the suite again into a staging area, swap in what passed, "
                          "report the drift",
-        description="Extra arguments go to pytest (a selection, -k ...). Writes the report to "
-                    "REPORT_DIR/drift.md and drift.json (and the GitHub step summary). Exit 0 "
-                    "no drift, 1 drift, 2 errors.")
+        usage="awstape rerecord [options] [PYTEST ARGS...]",
+        description="Every other argument goes to pytest, in its order (-k ssm -x tests/). "
+                    "Writes the report to REPORT_DIR/drift.md and drift.json (and the GitHub "
+                    "step summary). Exit 0 no drift, 1 drift, 2 errors (a test failed: its "
+                    "cassette is kept).")
     rerecord_command.add_argument("--aws-standin", action="store_true",
                                   help="record against moto on loopback instead of AWS")
     rerecord_command.add_argument("--staging", help="where new cassettes are written first")
@@ -163,8 +176,10 @@ def parser() -> argparse.ArgumentParser:
 
     audit_command = commands.add_parser(
         "audit", help="stale cassettes, orphans, tests without a cassette, stand-in recordings",
-        description="Extra arguments go to pytest (which tests to audit). Exit 1 when a finding "
-                    "of a --fail-on kind is found, else 0.")
+        usage="awstape audit [options] [PYTEST ARGS...]",
+        description="Every other argument goes to pytest (which tests to audit); given some, "
+                    "it says its view is partial. Exit 1 when a finding of a --fail-on kind is "
+                    "found, else 0.")
     audit_command.add_argument("--max-age", type=int, default=90, metavar="DAYS",
                                help="a cassette older than this is stale (default 90)")
     audit_command.add_argument("--fail-on", type=_fail_on, default=[], metavar="KINDS",
@@ -174,8 +189,14 @@ def parser() -> argparse.ArgumentParser:
     for mode, verb in (("record", "record"), ("replay", "replay")):
         sub = commands.add_parser(
             mode, help=f"{verb} the AWS calls of a Python program: awstape {mode} CASSETTE -- "
-                       "CMD...")
-        sub.add_argument("cassette")
+                       "CMD...",
+            usage=f"awstape {mode} [options] CASSETTE -- COMMAND [ARGS...]",
+            epilog="Options go anywhere before --; everything after it is the program "
+                   "(python -m pkg, python -c CODE, aws ..., a script).")
+        sub.add_argument("cassette", metavar="CASSETTE",
+                         help="the cassette file" + (": written when the program succeeds, "
+                                                     "replaced only when its calls drifted"
+                                                     if mode == "record" else ""))
         sub.add_argument("--allowed-hosts", action="append", default=[], metavar="REGEX",
                          help="hosts the program may still reach in replay (a local database)")
         if mode == "record":
