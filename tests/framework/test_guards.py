@@ -46,6 +46,7 @@ def test_unplayed_recordings_fail_and_are_listed(project: Project) -> None:
     run.assert_outcomes(passed=1, errors=1)  # at teardown: fixtures' cleanup may make them
     assert "left 1 recorded call(s) unplayed" in run.output
     assert 'ssm.GetParameter in us-east-1 {"Name": "/team/flag"}' in run.output
+    assert "site-packages" not in run.output and "def awstape" not in run.output  # no source
     project.pytest("--awstape-allow-unused", offline=True).assert_outcomes(passed=1)
 
 
