@@ -35,3 +35,12 @@ def test_every_module_is_small_and_says_what_it_exports(module: Path) -> None:
 
 def test_readme_layout_is_made_from_the_tree() -> None:
     assert readme_layout.main(["--check"]) == 0
+
+
+def test_importing_awstape_or_its_detect_secrets_filter_loads_no_aws_library() -> None:
+    check = ("import sys, awstape, awstape.integrations.detect_secrets; "
+             "loaded = sorted(m for m in ('botocore', 'boto3', 'vcr', 'moto') if m in sys.modules);"
+             " print(loaded); assert not loaded; assert awstape.use_cassette")
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
