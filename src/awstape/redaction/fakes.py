@@ -17,7 +17,7 @@ import re
 import string
 from collections.abc import Callable
 
-from awstape.redaction.text import b64url, in_web_tokens, unb64url
+from awstape.redaction.text import Replacements, b64url, in_web_tokens, unb64url
 
 __all__ = [
     "EXAMPLE_ACCOUNTS", "FAKE_ACCOUNTS", "FakeBook", "basic_auth_token", "credential",
@@ -113,11 +113,11 @@ class FakeBook:
     """One cassette's fakes: real value to fake, and at replay, fake to the live value."""
 
     def __init__(self) -> None:
-        self.fakes: dict[str, str] = {}  # real -> fake, swept from every text stored
+        self.fakes = Replacements()  # real -> fake, swept from every text stored
         self.in_place: dict[str, str] = {}  # real -> fake, replaced only where it stands
         self.plain: set[str] = set()  # short values the test sent in members that are no secret
         self.accounts: dict[str, str] = {}  # real account id -> fake account id
-        self.links: dict[str, str] = {}  # recorded fake -> the value the test supplied now
+        self.links = Replacements()  # recorded fake -> the value the test supplied now
         self.echoed_times: set[_dt.datetime] = set()  # times the test supplied, read back
         self.supplied: set[str] = set()  # account ids the test gave before AWS showed them
         self._issued: set[str] = set()

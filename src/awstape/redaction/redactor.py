@@ -173,33 +173,34 @@ class Redactor:
             return body, headers
 
         def restored(text: str) -> str:
-            return in_web_tokens(substitute(text, links), lambda claims: substitute(claims, links))
+            return in_web_tokens(links.swept(text), links.swept)
 
         return (change_bytes(body, restored, links),
-                {k: links.get(v) or substitute(v, links) for k, v in headers.items()})
+                {k: links.get(v) or links.swept(v) for k, v in headers.items()})
 
     # -- the file (record) --------------------------------------------------------------------
 
     def seal(self, text: str, where: str) -> str:
         """The cassette text, swept for known secrets; refused if a credential remains."""
-        text = self.scrub(text)
+        text = self.scrub(text, thorough=True)
         refuse_credentials(text, where)
         return text
 
     def seal_body(self, data: bytes, where: str) -> bytes:
         """A body as it will be stored, swept for every secret learned by now (the call that
         sent it may have come before the one that revealed them); refused like a cassette."""
-        data = self.scrub_bytes(data)
+        data = change_bytes(data, lambda text: self.scrub(text, thorough=True), self.book.fakes)
         refuse_credentials(data.decode("utf-8", errors="replace"), where)
         return data
 
     # -- the rules applied ----------------------------------------------------------------------
 
-    def scrub(self, text: str) -> str:
+    def scrub(self, text: str, thorough: bool = False) -> str:
         """A stored text with known secrets, account ids and the user's regexes replaced,
-        inside JSON Web Tokens' claims too (a secret learned after a token was faked)."""
+        inside JSON Web Tokens' claims too (a secret learned after a token was faked).
+        ``thorough`` for what is written: long secrets inside words too (see ``substitute``)."""
         if self.book.fakes:
-            text = substitute(text, self.book.fakes)
+            text = substitute(text, self.book.fakes, thorough)
         if self.rules.redact_account_ids:
             text = replace_groups(rules.ACCOUNT_IN_TEXT, text, self._account)
             for real, fake in self.book.accounts.items():
@@ -207,7 +208,7 @@ class Redactor:
                     text = re.sub(rf"(?<!\d){real}(?!\d)", fake, text)
         for rule in self.rules.regexes:
             text = rule.pattern.sub(_shaped_match, text)
-        return in_web_tokens(text, self.scrub)
+        return in_web_tokens(text, lambda claims: self.scrub(claims, thorough))
 
     def scrub_bytes(self, data: bytes) -> bytes:
         return change_bytes(data, self.scrub, self.book.fakes)
@@ -270,7 +271,7 @@ class Redactor:
         if value not in self.book.fakes and self.book.fakes:
             # A secret built around ones already known (an SSM SecureString read back as
             # "kms:alias/aws/ssm:<value>"): those are replaced, so that linking gives it back.
-            known = substitute(value, self.book.fakes)
+            known = substitute(value, self.book.fakes, thorough=False)
             if known != value:
                 return self.book.fake(value, lambda real, seed: known)
         # A secret that is a word of the protocol ("Password" as a password, "true") is

@@ -17,8 +17,8 @@ from urllib.parse import quote, quote_plus
 from xml.sax.saxutils import escape as xml_escape
 
 __all__ = [
-    "WEB_TOKEN", "b64", "b64url", "change_bytes", "gunzip", "in_web_tokens", "md5_b64",
-    "replace_groups", "substitute", "unb64url",
+    "WEB_TOKEN", "Replacements", "b64", "b64url", "change_bytes", "gunzip", "in_web_tokens",
+    "md5_b64", "replace_groups", "substitute", "unb64url",
 ]
 
 # Values shorter than this are replaced only as tokens (between non-alphanumerics: "value",
@@ -46,13 +46,121 @@ def forms(value: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def substitute(text: str, pairs: Mapping[str, str]) -> str:
-    """``text`` with every form of each key replaced by the same form of its value."""
+_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+_END = ""  # a trie node's key for the forms listed there: no character is empty
+
+
+class Replacements(dict[str, str]):
+    """Old values to new ones (real secrets to fakes, fakes to live values), with every form
+    of every old value indexed by its first characters, so that ``swept`` replaces them all in
+    one pass over a text, however many there are: a cassette with a thousand secrets is not a
+    thousand times slower. The pass starts a match only where a form can begin: at a
+    delimiter, or at the start of a word; a long value hidden in the middle of a word is left
+    to ``substitute``, which sweeps what is written to a file once more."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # A burst trie of the forms: each node's _END entry lists up to _BUCKET forms that
+        # go on from there, (form, new form, token only, length of the old value), and splits
+        # into children by their next character when it holds more.
+        self._trie: dict[str, Any] = {}
+        self._starts: re.Pattern[str] | None = None
+        self._firsts: set[str] = set()
+
+    def __setitem__(self, old: str, new: str) -> None:
+        super().__setitem__(old, new)
+        if not old or old == new:
+            return
+        token = _TOKEN_MINIMUM <= len(old) < _SUBSTRING_MINIMUM
+        pairs = dict.fromkeys(zip(forms(old), forms(new), strict=False))  # many are alike
+        for old_form, new_form in [*pairs, *([(old, new)] if token else [])]:
+            _insert(self._trie, (old_form, new_form, token and old_form == old, len(old)), 0)
+            if old_form[0] not in self._firsts:
+                self._firsts.add(old_form[0])
+                self._starts = None
+
+    def setdefault(self, old: str, new: str) -> str:
+        if old not in self:
+            self[old] = new
+        return self[old]
+
+    def swept(self, text: str) -> str:
+        """``text`` with each form of an old value replaced by the same form of its new one:
+        the longest that starts at each place (of the longest old value), left to right."""
+        if not self._firsts:
+            return text
+        out: list[str] = []
+        done = 0
+        for start in self._start_pattern().finditer(text):
+            at = start.start()
+            if at < done:
+                continue
+            found = self._longest_at(text, at)
+            if found is not None:
+                out += (text[done:at], found[1])
+                done = at + len(found[0])
+        return "".join(out) + text[done:] if out else text
+
+    def _longest_at(self, text: str, at: int) -> _Entry | None:
+        node: dict[str, Any] | None = self._trie
+        found, end = None, at
+        while node is not None:
+            for entry in node.get(_END, ()):
+                form, _, token, size = entry
+                after = at + len(form)
+                if (found is None or (size, len(form)) > (found[3], len(found[0]))) \
+                        and text.startswith(form, at) \
+                        and not (token and after < len(text) and text[after] in _ALNUM):
+                    found = entry
+            node = node.get(text[end]) if end < len(text) else None
+            end += 1
+        return found
+
+    def _start_pattern(self) -> re.Pattern[str]:
+        """Where a form may begin: a sign any form starts with, or a word's first letter."""
+        if self._starts is None:
+            signs = "".join(re.escape(c) for c in sorted(self._firsts) if c not in _ALNUM)
+            letters = "".join(c for c in sorted(self._firsts) if c in _ALNUM)
+            self._starts = re.compile("|".join(
+                ([f"[{signs}]"] if signs else [])
+                + ([f"(?<![A-Za-z0-9])[{letters}]"] if letters else [])))
+        return self._starts
+
+
+_Entry = tuple[str, str, bool, int]
+_BUCKET = 4
+
+
+def _insert(node: dict[str, Any], entry: _Entry, depth: int) -> None:
+    form = entry[0]
+    while depth < len(form) and form[depth] in node:
+        node, depth = node[form[depth]], depth + 1
+    bucket = node.setdefault(_END, [])
+    bucket.append(entry)
+    if len(bucket) > _BUCKET:  # burst: the forms that go on move a level down
+        node[_END] = [e for e in bucket if len(e[0]) <= depth]
+        for moved in bucket:
+            if len(moved[0]) > depth:
+                _insert(node.setdefault(moved[0][depth], {}), moved, depth + 1)
+
+
+def substitute(text: str, pairs: Mapping[str, str], thorough: bool = True) -> str:
+    """``text`` with every form of each key replaced by the same form of its value. Given
+    ``Replacements``, in one pass (``swept``), then, if ``thorough``, once more for long
+    values inside words: what is written to a file is swept thoroughly, once."""
+    inside_words = isinstance(pairs, Replacements)
+    if isinstance(pairs, Replacements):
+        text = pairs.swept(text)
+        if not thorough:
+            return text
     for old in sorted(pairs, key=len, reverse=True):
         new = pairs[old]
-        if not old or old == new:
+        if not old or old == new or (inside_words and len(old) < _SUBSTRING_MINIMUM):
             continue
-        for old_form, new_form in zip(forms(old), forms(new), strict=False):
+        # After the pass, only the forms that stand anywhere (the last five) are left.
+        for old_form, new_form in dict.fromkeys(zip(forms(old)[4 * inside_words:],
+                                                    forms(new)[4 * inside_words:],
+                                                    strict=False)):
             if old_form in text:
                 text = text.replace(old_form, new_form)
         if _TOKEN_MINIMUM <= len(old) < _SUBSTRING_MINIMUM and old in text:

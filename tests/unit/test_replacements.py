@@ -1,0 +1,53 @@
+"""Replacements: every form of a thousand values replaced in one pass, as the loop over each
+value's forms (``substitute`` with a plain dict) replaces them, and nothing more."""
+
+from __future__ import annotations
+
+import json
+import random
+import string
+from urllib.parse import quote
+
+from awstape.redaction.text import Replacements, substitute
+
+
+def values(count: int, seed: int) -> list[str]:
+    draw = random.Random(seed)
+    alphabet = string.ascii_letters + string.digits + "-_/+=.:@!$ "
+    return ["".join(draw.choice(alphabet) for _ in range(draw.randint(4, 40)))
+            for _ in range(count)]
+
+
+def test_one_pass_replaces_what_the_loop_over_every_form_replaces() -> None:
+    olds, news = values(1000, 1), values(1000, 2)
+    pairs = Replacements()
+    for old, new in zip(olds, news, strict=True):
+        pairs[old] = new[:len(old)].ljust(len(old), "x")
+    draw = random.Random(3)
+    for _ in range(200):
+        picked = draw.sample(olds, 5)
+        text = json.dumps({"a": picked[0], "b": f"x={quote(picked[1], safe='')}&y",
+                           "c": json.dumps({"inner": picked[2]}), "d": f"<v>{picked[3]}</v>",
+                           "e": f"kms:alias/aws/ssm:{picked[4]}", "f": "plain text"})
+        assert pairs.swept(text) == substitute(text, dict(pairs)), text
+
+
+def test_short_values_only_as_tokens_and_long_ones_inside_words_only_when_thorough() -> None:
+    pairs = Replacements()
+    pairs["abcd"] = "wxyz"  # short: a token only
+    pairs["k1"] = "z9"  # shorter still: only where it stands as a whole JSON or XML value
+    pairs["s3cr3t-value-123"] = "fake00-value-999"
+    text = '{"a": "abcd", "b": "abcde", "c": "k1", "d": "xk1", "e": "mids3cr3t-value-123"}'
+    assert pairs.swept(text) == \
+        '{"a": "wxyz", "b": "abcde", "c": "z9", "d": "xk1", "e": "mids3cr3t-value-123"}'
+    # What is written is swept thoroughly: a long value inside a word goes too.
+    assert substitute(text, pairs) == \
+        '{"a": "wxyz", "b": "abcde", "c": "z9", "d": "xk1", "e": "midfake00-value-999"}'
+    assert substitute(text, pairs) == substitute(text, dict(pairs))
+
+
+def test_the_longest_old_value_wins_where_two_begin_alike() -> None:
+    pairs = Replacements()
+    pairs["token-1234"] = "aaaaa-0000"
+    pairs["token-12345678"] = "bbbbb-99999999"
+    assert pairs.swept("token-12345678 token-1234") == "bbbbb-99999999 aaaaa-0000"
