@@ -51,3 +51,11 @@ def test_the_longest_old_value_wins_where_two_begin_alike() -> None:
     pairs["token-1234"] = "aaaaa-0000"
     pairs["token-12345678"] = "bbbbb-99999999"
     assert pairs.swept("token-12345678 token-1234") == "bbbbb-99999999 aaaaa-0000"
+
+
+def test_a_value_given_a_new_replacement_is_replaced_by_the_new_one() -> None:
+    pairs = Replacements()
+    pairs["live-secret-value"] = "first-fake-values"
+    pairs["live-secret-value"] = "recorded-fake-val"  # linked at replay: the recording's own
+    assert pairs.swept('{"v": "live-secret-value"}') == '{"v": "recorded-fake-val"}'
+    assert pairs.setdefault("live-secret-value", "other") == "recorded-fake-val"

@@ -72,8 +72,14 @@ class Replacements(dict[str, str]):
         if not old or old == new:
             return
         token = _TOKEN_MINIMUM <= len(old) < _SUBSTRING_MINIMUM
-        pairs = dict.fromkeys(zip(forms(old), forms(new), strict=False))  # many are alike
-        for old_form, new_form in [*pairs, *([(old, new)] if token else [])]:
+        # Each form once, with the new form it first meets: many forms are alike, and where
+        # two differ only in the new one (a fake with a ":" to URL-encode), the first wins.
+        pairs: dict[str, str] = {}
+        for old_form, new_form in zip(forms(old), forms(new), strict=False):
+            pairs.setdefault(old_form, new_form)
+        if token:
+            pairs.setdefault(old, new)
+        for old_form, new_form in pairs.items():
             _insert(self._trie, (old_form, new_form, token and old_form == old, len(old)), 0)
             if old_form[0] not in self._firsts:
                 self._firsts.add(old_form[0])
@@ -108,7 +114,9 @@ class Replacements(dict[str, str]):
             for entry in node.get(_END, ()):
                 form, _, token, size = entry
                 after = at + len(form)
-                if (found is None or (size, len(form)) > (found[3], len(found[0]))) \
+                # The longest old value, then the longest form; the same form given again
+                # (a value replaced anew) goes by the last one given.
+                if (found is None or (size, len(form)) >= (found[3], len(found[0]))) \
                         and text.startswith(form, at) \
                         and not (token and after < len(text) and text[after] in _ALNUM):
                     found = entry
