@@ -36,7 +36,9 @@ _HEX = re.compile(r"[0-9a-f]{8,}|[0-9A-F]{8,}"
                   r"|(?=.*[A-F])(?=(?:[^0-9A-F]*[0-9A-F]){8})[0-9A-F]+(?:[-_.:][0-9A-F]+)+")
 _BASE32 = re.compile(r"[A-Z2-7]{16,}=*")  # an OTP seed: it must still decode
 _BASE32_ALPHABET = string.ascii_uppercase + "234567"
-_CLASSES = (string.ascii_uppercase, string.ascii_lowercase, string.digits)
+_CLASS_OF = {char: alphabet
+             for alphabet in (string.ascii_uppercase, string.ascii_lowercase, string.digits)
+             for char in alphabet}
 
 
 def shaped(value: str, seed: str) -> str:
@@ -47,11 +49,8 @@ def shaped(value: str, seed: str) -> str:
         return "".join(rng.choice(digits) if c.isalnum() else c for c in value)
     if _BASE32.fullmatch(value):
         return "".join(rng.choice(_BASE32_ALPHABET) if c != "=" else c for c in value)
-    out = []
-    for char in value:
-        alphabet = next((a for a in _CLASSES if char in a), None)
-        out.append(rng.choice(alphabet) if alphabet else char)
-    return "".join(out)
+    choice = rng.choice
+    return "".join(choice(_CLASS_OF[char]) if char in _CLASS_OF else char for char in value)
 
 
 # What every STS session token of a kind begins with: public, and what code checks for.

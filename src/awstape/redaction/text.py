@@ -68,6 +68,8 @@ class Replacements(dict[str, str]):
         self._firsts: set[str] = set()
 
     def __setitem__(self, old: str, new: str) -> None:
+        if self.get(old) == new and old in self:  # linked at replay to the fake it had
+            return
         super().__setitem__(old, new)
         if not old or old == new:
             return
@@ -75,8 +77,12 @@ class Replacements(dict[str, str]):
         # Each form once, with the new form it first meets: many forms are alike, and where
         # two differ only in the new one (a fake with a ":" to URL-encode), the first wins.
         pairs: dict[str, str] = {}
+        anywhere = set(forms(old)[4:])  # a long value's forms that stand anywhere
         for old_form, new_form in zip(forms(old), forms(new), strict=False):
-            pairs.setdefault(old_form, new_form)
+            # A quoted form is left out when what it quotes stands anywhere anyway: fewer
+            # places to start from (every quote in a JSON text) for the pass.
+            if old_form.strip('"\\><') not in anywhere or old_form in anywhere:
+                pairs.setdefault(old_form, new_form)
         if token:
             pairs.setdefault(old, new)
         for old_form, new_form in pairs.items():
@@ -96,33 +102,31 @@ class Replacements(dict[str, str]):
         if not self._firsts:
             return text
         out: list[str] = []
-        done = 0
+        done, size, trie = 0, len(text), self._trie
         for start in self._start_pattern().finditer(text):
             at = start.start()
             if at < done:
                 continue
-            found = self._longest_at(text, at)
+            # The entries listed along the path the text takes through the trie.
+            node: dict[str, Any] | None = trie
+            found: _Entry | None = None
+            end = at
+            while node is not None:
+                for entry in node.get(_END, ()):
+                    form, _, token, length = entry
+                    after = at + len(form)
+                    # The longest old value, then the longest form; the same form given
+                    # again (a value replaced anew) goes by the last one given.
+                    if (found is None or (length, len(form)) >= (found[3], len(found[0]))) \
+                            and text.startswith(form, at) \
+                            and not (token and after < size and text[after] in _ALNUM):
+                        found = entry
+                node = node.get(text[end]) if end < size else None
+                end += 1
             if found is not None:
                 out += (text[done:at], found[1])
                 done = at + len(found[0])
         return "".join(out) + text[done:] if out else text
-
-    def _longest_at(self, text: str, at: int) -> _Entry | None:
-        node: dict[str, Any] | None = self._trie
-        found, end = None, at
-        while node is not None:
-            for entry in node.get(_END, ()):
-                form, _, token, size = entry
-                after = at + len(form)
-                # The longest old value, then the longest form; the same form given again
-                # (a value replaced anew) goes by the last one given.
-                if (found is None or (size, len(form)) >= (found[3], len(found[0]))) \
-                        and text.startswith(form, at) \
-                        and not (token and after < len(text) and text[after] in _ALNUM):
-                    found = entry
-            node = node.get(text[end]) if end < len(text) else None
-            end += 1
-        return found
 
     def _start_pattern(self) -> re.Pattern[str]:
         """Where a form may begin: a sign any form starts with, or a word's first letter."""

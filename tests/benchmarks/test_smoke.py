@@ -1,0 +1,20 @@
+"""The benchmarks run and give their verdicts (a smoke run at small sizes: their figures are
+measured by running them, not here)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_secrets_benchmark_runs_and_says_whether_its_goal_holds() -> None:
+    done = subprocess.run([sys.executable, "-m", "benchmarks.secrets", "--count", "20",
+                           "--rounds", "1"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    verdict = "holds" if done.returncode == 0 else "FAILS"
+    assert f"- {verdict}: replay, secrets vs plain values:" in done.stdout, done.stdout
+    assert "| secrets (SecureString) |" in done.stdout and "| plain (String) |" in done.stdout
