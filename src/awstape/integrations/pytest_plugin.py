@@ -41,6 +41,7 @@ class _Session:
     persister: vcrpy_bridge.SharedFilePersister = field(
         default_factory=vcrpy_bridge.SharedFilePersister)
     standin: standin.StandIn | None = None
+    region: str = environment.DEFAULT_REGION  # the stand-in's, as the session found it
     # The AWS variables as the session found them, kept while a replay-only session runs
     # isolated: a test that records after all gets them back.
     real_environment: dict[str, str] | None = None
@@ -103,16 +104,53 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(error)) from None
     region = os.environ.get("AWS_DEFAULT_REGION") or environment.DEFAULT_REGION
     if config.getoption("--aws-standin"):
-        server = session.standin = session.cleanup.enter_context(standin.running())
-        session.cleanup.enter_context(
-            environment.variables(environment.isolated(region, server.endpoint_url)))
-        session.cleanup.enter_context(environment.any_profile())
+        session.region = region
+        if not _is_xdist_controller(config):  # one server per worker, none in the controller
+            session.standin = session.cleanup.enter_context(standin.running())
     elif config.getoption("--record-mode") in (None, "none") \
             and not config.getoption("--disable-recording"):
         # A session that replays: isolated from before collection, so that module-level
         # clients never read the developer's files nor ask the instance metadata service.
         session.real_environment = environment.current()
         session.cleanup.enter_context(environment.variables(environment.isolated(region)))
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    """pytest-xdist's controlling process, which runs no test (its workers have ``workerinput``)."""
+    return (config.pluginmanager.has_plugin("xdist") and not hasattr(config, "workerinput")
+            and config.getoption("dist", "no") != "no")
+
+
+@contextlib.contextmanager
+def _on_standin(config: pytest.Config) -> Iterator[None]:
+    """The stand-in's AWS environment (its endpoint, dummy credentials, any profile found),
+    while the block runs, when the session records on one."""
+    session = config.stash[_session]
+    if session.standin is None:
+        yield
+        return
+    with (environment.variables(environment.isolated(session.region,
+                                                     session.standin.endpoint_url)),
+          environment.any_profile()):
+        yield
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Generator[None, Any, Any]:
+    """Collection on the stand-in's environment: a module-level client made at import is
+    made for the recorded tests that use it."""
+    with _on_standin(session.config):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None
+                            ) -> Generator[None, Any, Any]:
+    """A recorded test runs on the stand-in's environment; any other test on the environment
+    the session found (its own ``mock_aws``, its own endpoint), as without awstape."""
+    recorded = item.get_closest_marker("vcr") is not None
+    with _on_standin(item.config) if recorded else contextlib.nullcontext():
+        return (yield)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
