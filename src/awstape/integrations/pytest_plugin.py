@@ -112,7 +112,9 @@ def pytest_configure(config: pytest.Config) -> None:
         # A session that replays: isolated from before collection, so that module-level
         # clients never read the developer's files nor ask the instance metadata service.
         session.real_environment = environment.current()
-        session.cleanup.enter_context(environment.variables(environment.isolated(region)))
+        settings = session.cleanup.enter_context(environment.settings_only())
+        session.cleanup.enter_context(
+            environment.variables(environment.isolated(region, settings=settings)))
 
 
 def _is_xdist_controller(config: pytest.Config) -> bool:
@@ -129,9 +131,10 @@ def _on_standin(config: pytest.Config) -> Iterator[None]:
     if session.standin is None:
         yield
         return
-    with (environment.variables(environment.isolated(session.region,
-                                                     session.standin.endpoint_url)),
-          environment.any_profile()):
+    with environment.settings_only() as settings, \
+            environment.variables(environment.isolated(session.region,
+                                                       session.standin.endpoint_url, settings)), \
+            environment.any_profile():
         yield
 
 

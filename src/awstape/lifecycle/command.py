@@ -49,13 +49,17 @@ def spawn(mode: str, cassette: Path, command: Sequence[str], *, aws_standin: boo
         runner, how = offline.in_empty_network(runner)
         if not capture:
             print(f"awstape replay: offline, in {how}", file=sys.stderr)
-        return run(runner, offline.environment_without_aws())
+        # The config file goes along (with the profile it is read for): the program's replay
+        # keeps its settings, never its credentials (see environment.settings_only).
+        kept = {k: os.environ[k] for k in ("AWS_CONFIG_FILE", "AWS_PROFILE") if k in os.environ}
+        return run(runner, {**offline.environment_without_aws(), **kept})
     if server is None and not aws_standin:
         return run(runner)
     with contextlib.ExitStack() as stack:
         server = server or stack.enter_context(standin.running())
+        settings = stack.enter_context(environment.settings_only())
         stack.enter_context(environment.variables(
-            environment.isolated(endpoint_url=server.endpoint_url)))
+            environment.isolated(endpoint_url=server.endpoint_url, settings=settings)))
         return run(runner, {**os.environ, _STANDIN: server.moto_version})
 
 

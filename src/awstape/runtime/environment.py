@@ -6,14 +6,18 @@ them (DESIGN §3.3): the variables below point botocore's whole credential chain
 
 from __future__ import annotations
 
+import configparser
 import contextlib
 import os
+import re
+import tempfile
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 __all__ = [
     "AWS_VARIABLES", "DEFAULT_REGION", "DUMMY_ACCESS_KEY_ID", "DUMMY_SECRET_ACCESS_KEY",
-    "any_profile", "current", "is_aws_endpoint", "isolated", "variables"
+    "any_profile", "current", "is_aws_endpoint", "isolated", "settings_only", "variables"
 ]
 
 # Every variable through which botocore could find a real identity, profile or endpoint.
@@ -32,19 +36,57 @@ DUMMY_SECRET_ACCESS_KEY = "awstape/dummy/secret/access/key/not/real/0000"
 DEFAULT_REGION = "us-east-1"
 
 
-def isolated(region: str | None = None, endpoint_url: str | None = None) -> dict[str, str]:
-    """The variables of an AWS environment that knows nothing of the developer's."""
+def isolated(region: str | None = None, endpoint_url: str | None = None,
+             settings: str | None = None) -> dict[str, str]:
+    """The variables of an AWS environment that knows nothing of the developer's identity;
+    ``settings``, a config file of settings only (see ``settings_only``), keeps how calls are
+    made (S3 transfer settings, retry mode), for the profile the environment named."""
     values = {
         "AWS_ACCESS_KEY_ID": DUMMY_ACCESS_KEY_ID,
         "AWS_SECRET_ACCESS_KEY": DUMMY_SECRET_ACCESS_KEY,
-        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_CONFIG_FILE": settings or os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "AWS_EC2_METADATA_DISABLED": "true",
         "AWS_DEFAULT_REGION": region or DEFAULT_REGION,
     }
+    if settings and os.environ.get("AWS_PROFILE"):
+        values["AWS_PROFILE"] = os.environ["AWS_PROFILE"]
     if endpoint_url:
         values["AWS_ENDPOINT_URL"] = endpoint_url
     return values
+
+
+# What a config file may say about who calls (credentials, roles, SSO), as against how.
+_IDENTITY = re.compile(r"aws_access_key_id|aws_secret_access_key|aws_session_token|"
+                       r"aws_security_token|credential_process|credential_source|role_arn|"
+                       r"source_profile|web_identity_token_file|role_session_name|external_id|"
+                       r"mfa_serial|duration_seconds|sso_.*|login_session|endpoint_url")
+
+
+@contextlib.contextmanager
+def settings_only() -> Iterator[str | None]:
+    """A copy of the developer's AWS config file (``AWS_CONFIG_FILE``, else ``~/.aws/config``)
+    holding only settings, for as long as the block runs: every key about identity, and every
+    ``sso-session`` section, is left out, so that replay keeps the settings that change which
+    calls are made and never reads a credential. None when there is no such file."""
+    source = Path(os.environ.get("AWS_CONFIG_FILE") or Path.home() / ".aws" / "config")
+    parser = configparser.RawConfigParser(strict=False)
+    try:
+        parser.read_string(source.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, configparser.Error):
+        yield None
+        return
+    for section in parser.sections():
+        if section.startswith("sso-session"):
+            parser.remove_section(section)
+            continue
+        for key in [k for k in parser[section] if _IDENTITY.fullmatch(k)]:
+            parser.remove_option(section, key)
+    with tempfile.TemporaryDirectory(prefix="awstape-settings-") as folder:
+        kept = Path(folder) / "config"
+        with kept.open("w", encoding="utf-8") as file:
+            parser.write(file)
+        yield str(kept)
 
 
 @contextlib.contextmanager
