@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import inspect
 import io
 import sys
 import threading
@@ -49,6 +50,7 @@ __all__ = ["Tape", "active", "install", "playing"]
 _CALL = "awstape.call"
 _REQUEST = "awstape.request"
 _PLAYED = "awstape.played"
+_ASYNC = "awstape.async"  # a call of aiobotocore's: answered with what it awaits
 
 @dataclass
 class Tape:
@@ -80,12 +82,23 @@ class Tape:
     def choose_signer(self) -> Any:
         return botocore.UNSIGNED if not self.record else None
 
-    def before_sign(self, request_signer: Any) -> None:
-        """While recording, learn the credentials in use: should AWS echo them, they go too."""
+    def before_sign(self, request_signer: Any, request: Any) -> Any:
+        """While recording, learn the credentials in use: should AWS echo them, they go too.
+        A call of aiobotocore's (its signer's) is marked, to be answered as it awaits."""
+        if request is not None and _is_async(request_signer):
+            request.context[_ASYNC] = True
         credentials = getattr(request_signer, "_credentials", None) if self.record else None
-        if credentials is not None:
-            frozen = credentials.get_frozen_credentials()
-            self.redactor.learn_credentials(frozen.access_key, frozen.secret_key, frozen.token)
+        if credentials is None:
+            return None
+        frozen = credentials.get_frozen_credentials()
+        if inspect.isawaitable(frozen):  # aiobotocore awaits what its handlers return
+            return self._learn_credentials_later(frozen)
+        self.redactor.learn_credentials(frozen.access_key, frozen.secret_key, frozen.token)
+        return None
+
+    async def _learn_credentials_later(self, frozen: Any) -> None:
+        frozen = await frozen
+        self.redactor.learn_credentials(frozen.access_key, frozen.secret_key, frozen.token)
 
     def before_send(self, request: AWSPreparedRequest) -> AWSResponse | None:
         __tracebackhide__ = True  # a miss is shown at the test's call, not in awstape's code
@@ -122,7 +135,7 @@ class Tape:
         ends the stream."""
         body = response_dict["body"]
         if (self.record and operation_model.has_event_stream_output
-                and not isinstance(body, bytes | _RecordedBody)):
+                and not isinstance(body, bytes | _RecordedBody) and not _is_async(body)):
             data = body.read()
             # response-received is handed the same raw response, already read: it finds the
             # bytes here, by that response object
@@ -131,24 +144,48 @@ class Tape:
 
     def response_received(self, response_dict: dict[str, Any] | None,
                           parsed_response: dict[str, Any] | None,
-                          context: dict[str, Any], **_: Any) -> None:
+                          context: dict[str, Any], **_: Any) -> Any:
         request = context.pop(_REQUEST, None)
         if response_dict is None:
-            return
+            return None
         body = response_dict["body"]
         if not isinstance(body, bytes):  # an event stream read before parsing is forgotten
             body = self._read_streams.pop(body, body)  # here, even when it is not recorded
         if request is None:
-            return
-        name, params, model = context[_CALL]
-        self._addressed(request.url)
+            return None
         if not isinstance(body, bytes):  # a streaming output: read it, hand the test a copy
             data = body.read()
-            if parsed_response is not None:
-                for key, value in parsed_response.items():
-                    if isinstance(value, StreamingBody):
-                        parsed_response[key] = StreamingBody(io.BytesIO(data), len(data))
-            body = data
+            if inspect.isawaitable(data):  # aiobotocore's: read as it awaits this handler
+                return self._record_streamed_later(data, request, response_dict,
+                                                   parsed_response, context)
+            body = self._copied(data, parsed_response, StreamingBody(io.BytesIO(data),
+                                                                     len(data)))
+        self._record(body, request, response_dict, parsed_response, context)
+        return None
+
+    async def _record_streamed_later(self, reading: Any, request: Any,
+                                     response_dict: dict[str, Any],
+                                     parsed_response: dict[str, Any] | None,
+                                     context: dict[str, Any]) -> None:
+        from aiobotocore.response import AioStreamingBody
+
+        data = await reading
+        body = self._copied(data, parsed_response,
+                            AioStreamingBody(_AsyncRecordedBody(data), len(data)))
+        self._record(body, request, response_dict, parsed_response, context)
+
+    @staticmethod
+    def _copied(data: bytes, parsed_response: dict[str, Any] | None, copy: Any) -> bytes:
+        """Hand the test ``copy`` of the streamed body it would have read."""
+        for key, value in (parsed_response or {}).items():
+            if isinstance(value, StreamingBody):
+                parsed_response[key] = copy  # type: ignore[index]
+        return data
+
+    def _record(self, body: bytes, request: Any, response_dict: dict[str, Any],
+                parsed_response: dict[str, Any] | None, context: dict[str, Any]) -> None:
+        name, params, model = context[_CALL]
+        self._addressed(request.url)
         self.cassette.record(stored_interaction(
             self.redactor, name, params, model, request.method, request.url,
             int(response_dict["status_code"]), response_dict["headers"], body, parsed_response))
@@ -184,11 +221,17 @@ class Tape:
             headers = checksums.refreshed(headers, data)
         if data or "content-length" not in headers:  # a HEAD keeps the size it reported
             headers["content-length"] = str(len(data))
+        if request.context.get(_ASYNC):
+            from aiobotocore.awsrequest import AioAWSResponse
+
+            return AioAWSResponse(request.url, interaction.status, headers,
+                                  _AsyncRecordedBody(data))
         return AWSResponse(request.url, interaction.status, headers, _RecordedBody(data))
 
 
 # Modules whose botocore clients fetch credentials (STS assume-role, SSO, web identity).
-_CREDENTIAL_MODULES = frozenset({"botocore.credentials", "botocore.tokens"})
+_CREDENTIAL_MODULES = frozenset({"botocore.credentials", "botocore.tokens",
+                                 "aiobotocore.credentials", "aiobotocore.tokens"})
 
 
 def _resolving_credentials() -> bool:
@@ -198,6 +241,36 @@ def _resolving_credentials() -> bool:
             return True
         frame = frame.f_back  # type: ignore[assignment]
     return False
+
+
+def _is_async(thing: Any) -> bool:
+    """Whether ``thing`` is aiobotocore's (a signer, a response body): awaited, not called."""
+    return type(thing).__module__.startswith("aiobotocore")
+
+
+class _AsyncRecordedBody:
+    """A response body as aiohttp hands it to aiobotocore: read with ``await``, from
+    ``.content`` as well."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+        self.url = ""
+
+    @property
+    def content(self) -> _AsyncRecordedBody:
+        return self
+
+    async def read(self, amt: int | None = -1) -> bytes:
+        return self._data.read(None if amt is None or amt < 0 else amt)
+
+    def at_eof(self) -> bool:
+        return self._data.tell() >= len(self._data.getbuffer())
+
+    def close(self) -> None:
+        return None
+
+    def release(self) -> None:
+        return None
 
 
 class _RecordedBody(io.BytesIO):
@@ -231,10 +304,9 @@ def _choose_signer(**_: Any) -> Any:
     return tape.choose_signer() if tape is not None else None
 
 
-def _before_sign(request_signer: Any = None, **_: Any) -> None:
+def _before_sign(request_signer: Any = None, request: Any = None, **_: Any) -> Any:
     tape = _active
-    if tape is not None:
-        tape.before_sign(request_signer)
+    return tape.before_sign(request_signer, request) if tape is not None else None
 
 
 def _before_send(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
@@ -249,10 +321,9 @@ def _before_parse(**kwargs: Any) -> None:
         tape.before_parse(**kwargs)
 
 
-def _response_received(**kwargs: Any) -> None:
+def _response_received(**kwargs: Any) -> Any:
     tape = _active
-    if tape is not None:
-        tape.response_received(**kwargs)
+    return tape.response_received(**kwargs) if tape is not None else None
 
 
 def _after_call(parsed: dict[str, Any], model: OperationModel, context: dict[str, Any],
