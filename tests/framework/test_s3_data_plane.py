@@ -1,5 +1,6 @@
 """The S3 data plane as code uses it: a 16 MiB multipart upload and download on four threads
-(s3transfer), flexible checksums, and a presigned URL fetched with urllib in the same test,
+(s3transfer), flexible checksums (CRC32C and CRC64NVME with botocore's CRT extra), and a
+presigned URL fetched with urllib in the same test,
 recorded on the stand-in and replayed offline."""
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def test_multipart_upload_and_download_with_threads(tmp_path):
 
 
 @pytest.mark.vcr
-@pytest.mark.parametrize("algorithm", ["CRC32", "SHA1", "SHA256"])  # CRC32C, CRC64NVME: awscrt
+@pytest.mark.parametrize("algorithm", ["CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"])
 def test_flexible_checksums(algorithm):
     s3 = boto3.client("s3", region_name="us-east-1")
     bucket = f"sums-{uuid4()}"
@@ -61,9 +62,9 @@ def test_presigned_get_with_urllib():
 def test_threaded_multipart_checksums_and_a_presigned_fetch_replay_offline(
         project: Project) -> None:
     project.write("test_data_plane.py", DATA_PLANE)
-    project.pytest("--record-mode=once", "--aws-standin", timeout=300).assert_outcomes(passed=5)
+    project.pytest("--record-mode=once", "--aws-standin", timeout=300).assert_outcomes(passed=7)
     document = project.load("test_data_plane", "test_multipart_upload_and_download_with_threads")
     calls = [i["call"] for i in document["interactions"]]
     assert calls.count("s3.UploadPart") == 4 and "s3.CompleteMultipartUpload" in calls
     assert calls.count("s3.GetObject") >= 4  # ranged parts of the download
-    project.pytest(offline=True, env={"CI": "true"}).assert_outcomes(passed=5)
+    project.pytest(offline=True, env={"CI": "true"}).assert_outcomes(passed=7)
