@@ -281,9 +281,22 @@ def pytest_runtest_makereport(
     return report
 
 
-@pytest.fixture(autouse=True)
+@pytest.hookimpl(trylast=True)  # after conftests and plugins that add markers
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A ``@pytest.mark.vcr`` test gets the ``awstape`` fixture, right after
+    pytest-recording's ``vcr``, before the test's own: its fixtures' calls are on the tape.
+    Other tests get nothing of awstape's."""
+    for item in items:
+        names = getattr(item, "fixturenames", None)
+        if (isinstance(names, list) and "awstape" not in names
+                and item.get_closest_marker("vcr") is not None):
+            names.insert(names.index("vcr") + 1 if "vcr" in names else 0, "awstape")
+
+
+@pytest.fixture
 def awstape(request: pytest.FixtureRequest, vcr: Any) -> Iterator[Use | None]:
-    """The cassette in use for a ``@pytest.mark.vcr`` test (None for other tests)."""
+    """The cassette in use for a ``@pytest.mark.vcr`` test (None when recording is disabled,
+    or for a test that asks for it unmarked)."""
     if not _is_recorded(request):
         yield None
         return
