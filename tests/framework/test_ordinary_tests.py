@@ -263,6 +263,10 @@ def test_the_escape_hatch_for_values_from_the_clock(project: Project) -> None:
 def test_hash_is_fixed_for_pytest_as_the_program_and_only_then(project: Project) -> None:
     project.write("test_h.py", 'import os\n\n\ndef test_h():\n'
                   '    print("HASH", hash("foo"), os.environ.get("PYTHONHASHSEED"))\n')
+    # A project with no cassettes and no awstape option is not awstape's: never restarted.
+    alone = project.pytest("-s", "test_h.py").output
+    assert "HASH" in alone and alone.count(" None") == 1, alone
+    (project.root / "cassettes").mkdir()  # a project that records and replays
     runs = [project.pytest("-s", "test_h.py").output for _ in range(2)]
     hashes = [line for run in runs for line in run.splitlines() if line.startswith("HASH")]
     assert len(hashes) == 2 and hashes[0] == hashes[1] and hashes[0].endswith(" 0"), runs

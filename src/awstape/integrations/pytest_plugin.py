@@ -15,42 +15,31 @@ import random
 import secrets
 import traceback
 from collections.abc import Callable, Generator, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from awstape.integrations import vcrpy_bridge, wider_fixtures
+# Only what every session needs is imported here: botocore, vcrpy's patches and the rest load
+# when a session may use a cassette (see uses_cassettes) or a marked test runs.
+from awstape.integrations.pytest_session import (
+    PluginSession,
+    is_xdist_controller,
+    on_standin,
+    uses_cassettes,
+)
 from awstape.model.errors import AwstapeError, ConfigError, NetworkBlocked
-from awstape.redaction import rules
-from awstape.redaction.redactor import Redactor
-from awstape.runtime import determinism, engine, environment, standin
-from awstape.runtime.recording import RecordMode, Target, Use, use_cassette
-from awstape.storage.manifest import STAGING_MANIFEST, ListedCassette, Manifest, StagedCassette
+from awstape.runtime import environment
+
+if TYPE_CHECKING:
+    from awstape.runtime.recording import RecordMode, Use
 
 __all__ = ["awstape", "awstape_random"]
 
 
-@dataclass
-class _Session:
-    """What the plugin keeps for one pytest session: no module-level state."""
-
-    rules: rules.Rules
-    manifest: Manifest  # what the run tells `awstape audit` and `awstape rerecord`
-    persister: vcrpy_bridge.SharedFilePersister = field(
-        default_factory=vcrpy_bridge.SharedFilePersister)
-    standin: standin.StandIn | None = None
-    region: str = environment.DEFAULT_REGION  # the stand-in's, as the session found it
-    # The AWS variables as the session found them, kept while a replay-only session runs
-    # isolated: a test that records after all gets them back.
-    real_environment: dict[str, str] | None = None
-    cleanup: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
-
-
-_session = pytest.StashKey[_Session]()
+_session = pytest.StashKey[PluginSession]()
 _passed = pytest.StashKey[bool]()
-_mode = pytest.StashKey[RecordMode]()
+_mode = pytest.StashKey["RecordMode"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -85,7 +74,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config) -> Generator[None]:
     # Outermost, so before pytest captures the output a second start would write.
-    if early_config.getini("awstape_random"):
+    if early_config.getini("awstape_random") and uses_cassettes(early_config):
+        from awstape.runtime import determinism
+
         determinism.fix_hash_seed(early_config.invocation_params.args)
     return (yield)
 
@@ -96,16 +87,21 @@ def pytest_configure(config: pytest.Config) -> None:
         "one test, class or module: leave recorded calls unplayed, seed randomness, parameters "
         "(service.Operation.member paths) matched by presence only."
     )
-    engine.install()
+    session = config.stash[_session] = PluginSession(
+        config.rootpath, uses_cassettes(config))
+    if not session.uses_cassettes:
+        return
+    from awstape.runtime import engine, standin
+
+    engine.install()  # before collection: module-level clients get awstape's handlers
     try:
-        session = config.stash[_session] = _Session(
-            rules.load(config.rootpath), manifest=Manifest(str(config.rootpath), [], []))
+        session.rules  # noqa: B018 (read now: a bad [tool.awstape] table is a usage error)
     except ConfigError as error:
         raise pytest.UsageError(str(error)) from None
     region = os.environ.get("AWS_DEFAULT_REGION") or environment.DEFAULT_REGION
     if config.getoption("--aws-standin"):
         session.region = region
-        if not _is_xdist_controller(config):  # one server per worker, none in the controller
+        if not is_xdist_controller(config):  # one server per worker, none in the controller
             session.standin = session.cleanup.enter_context(standin.running())
     elif config.getoption("--record-mode") in (None, "none") \
             and not config.getoption("--disable-recording"):
@@ -117,32 +113,11 @@ def pytest_configure(config: pytest.Config) -> None:
             environment.variables(environment.isolated(region, settings=settings)))
 
 
-def _is_xdist_controller(config: pytest.Config) -> bool:
-    """pytest-xdist's controlling process, which runs no test (its workers have ``workerinput``)."""
-    return (config.pluginmanager.has_plugin("xdist") and not hasattr(config, "workerinput")
-            and config.getoption("dist", "no") != "no")
-
-
-@contextlib.contextmanager
-def _on_standin(config: pytest.Config) -> Iterator[None]:
-    """The stand-in's AWS environment (its endpoint, dummy credentials, any profile found),
-    while the block runs, when the session records on one."""
-    session = config.stash[_session]
-    if session.standin is None:
-        yield
-        return
-    with environment.settings_only() as settings, \
-            environment.variables(environment.isolated(session.region,
-                                                       session.standin.endpoint_url, settings)), \
-            environment.any_profile():
-        yield
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_collection(session: pytest.Session) -> Generator[None, Any, Any]:
     """Collection on the stand-in's environment: a module-level client made at import is
     made for the recorded tests that use it."""
-    with _on_standin(session.config):
+    with on_standin(session.config.stash[_session]):
         return (yield)
 
 
@@ -152,11 +127,13 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None
     """A recorded test runs on the stand-in's environment; any other test on the environment
     the session found (its own ``mock_aws``, its own endpoint), as without awstape."""
     recorded = item.get_closest_marker("vcr") is not None
-    with _on_standin(item.config) if recorded else contextlib.nullcontext():
+    with on_standin(item.config.stash[_session]) if recorded else contextlib.nullcontext():
         return (yield)
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if not config.stash[_session].uses_cassettes:
+        return None
     found = config.stash[_session].rules
     own = len(found.paths) + len(found.headers) + len(found.regexes)
     return (f"awstape: redaction by botocore's models and built-in rules, plus {own} rule(s) "
@@ -170,6 +147,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
+    from awstape.integrations import vcrpy_bridge
+
     vcrpy_bridge.configure(vcr, config.stash[_session].persister.beside(vcr.persister))
 
 
@@ -191,6 +170,8 @@ def pytest_fixture_setup(
 ) -> Generator[None, Any, Any]:
     """Before pytest-recording opens its vcrpy cassette, put awstape's choices first."""
     if fixturedef.argname == "vcr" and _is_recorded(request):
+        from awstape.integrations import vcrpy_bridge
+
         mode = request.node.stash[_mode] = _record_mode(
             request.config, request.node, lambda: request.getfixturevalue("vcr_config"))
         request.config.stash[_session].persister.discard_saves = False
@@ -207,15 +188,25 @@ def pytest_fixture_setup(
             before_record_request=vcrpy_bridge.request_hook(user_hook),
             before_record_response=vcrpy_bridge.response_hook(user_response_hook),
         ).mark)
-    elif fixturedef.scope in wider_fixtures.WIDER_SCOPES and engine.active() is None:
+    elif fixturedef.scope in _WIDER_SCOPES:
         item = getattr(request, "_pyfuncitem", None)
         if item is not None and _is_recorded(item._request):
-            return (yield from _wider_fixture_played(fixturedef, request, item))
+            from awstape.runtime import engine
+
+            if engine.active() is None:
+                return (yield from _wider_fixture_played(fixturedef, request, item))
     return (yield)
+
+
+_WIDER_SCOPES = ("class", "module", "package", "session")
 
 
 def _wider_fixture_played(fixturedef: Any, request: pytest.FixtureRequest,
                           item: pytest.Function) -> Generator[None, Any, Any]:
+    from awstape.integrations import wider_fixtures
+    from awstape.redaction.redactor import Redactor
+    from awstape.runtime.recording import Target
+
     session = request.config.stash[_session]
     # The test's own vcr_config is function-scoped: out of a class fixture's reach.
     mode = _record_mode(request.config, item)
@@ -247,14 +238,14 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
     try:
         result = yield
     except Exception as raised:
-        broken = use.verdict(passed=False) if isinstance(use, Use) else None
+        broken = use.verdict(passed=False) if use is not None else None
         if broken is None and isinstance(raised, AwstapeError | NetworkBlocked):
             broken = raised
         if broken is None:
             raise
         failure = str(broken) + _at_test_line(item, raised)
     if not failure:
-        broken = use.verdict(passed=True) if isinstance(use, Use) else None
+        broken = use.verdict(passed=True) if use is not None else None
         failure = str(broken) if broken is not None else ""
     if failure:  # outside the except block: the exception it replaces is no context
         pytest.fail(failure, pytrace=False)
@@ -300,12 +291,18 @@ def awstape(request: pytest.FixtureRequest, vcr: Any) -> Iterator[Use | None]:
     if not _is_recorded(request):
         yield None
         return
+    from awstape.integrations import vcrpy_bridge
+    from awstape.redaction.redactor import Redactor
+    from awstape.runtime.recording import Target, use_cassette
+
     session = request.config.stash[_session]
     # vcrpy's own path for the test: pytest-recording's serializer suffix and long-name rule.
     path = Path(vcr._path) if vcr is not None else Path(
         request.getfixturevalue("vcr_cassette_dir"),
         f"{request.getfixturevalue('default_cassette_name')}.yaml")
     if request.config.getoption("--awstape-list"):
+        from awstape.storage.manifest import ListedCassette
+
         session.manifest.listed.append(
             ListedCassette(request.node.nodeid, str(path.resolve()), path.is_file()))
         pytest.skip("awstape: listing cassettes only")
@@ -356,6 +353,8 @@ def awstape(request: pytest.FixtureRequest, vcr: Any) -> Iterator[Use | None]:
             use.finish(passed)
             session.persister.discard_saves = not passed
             if staging:
+                from awstape.storage.manifest import StagedCassette
+
                 session.manifest.staged.append(StagedCassette(
                     request.node.nodeid, str(committed.resolve()), str(path.resolve()), passed))
     except (AwstapeError, NetworkBlocked) as error:
@@ -377,11 +376,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     """Write the cassette list (``--awstape-list``) or the staging manifest, even when the
     run was interrupted: what it holds was settled test by test."""
     config = session.config
-    target = config.getoption("--awstape-list") or (
-        Path(config.getoption("--awstape-staging")) / STAGING_MANIFEST
-        if config.getoption("--awstape-staging") else None)
-    if target:
-        config.stash[_session].manifest.write(Path(target))
+    listing, staging = config.getoption("--awstape-list"), config.getoption("--awstape-staging")
+    if not (listing or staging):
+        return
+    from awstape.storage.manifest import STAGING_MANIFEST
+
+    config.stash[_session].manifest.write(Path(listing or Path(staging) / STAGING_MANIFEST))
 
 
 @pytest.fixture

@@ -6,11 +6,9 @@ them (DESIGN §3.3): the variables below point botocore's whole credential chain
 
 from __future__ import annotations
 
-import configparser
 import contextlib
 import os
 import re
-import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -57,10 +55,10 @@ def isolated(region: str | None = None, endpoint_url: str | None = None,
 
 
 # What a config file may say about who calls (credentials, roles, SSO), as against how.
-_IDENTITY = re.compile(r"aws_access_key_id|aws_secret_access_key|aws_session_token|"
-                       r"aws_security_token|credential_process|credential_source|role_arn|"
-                       r"source_profile|web_identity_token_file|role_session_name|external_id|"
-                       r"mfa_serial|duration_seconds|sso_.*|login_session|endpoint_url")
+_IDENTITY = (r"aws_access_key_id|aws_secret_access_key|aws_session_token|"
+             r"aws_security_token|credential_process|credential_source|role_arn|"
+             r"source_profile|web_identity_token_file|role_session_name|external_id|"
+             r"mfa_serial|duration_seconds|sso_.*|login_session|endpoint_url")
 
 
 @contextlib.contextmanager
@@ -69,6 +67,9 @@ def settings_only() -> Iterator[str | None]:
     holding only settings, for as long as the block runs: every key about identity, and every
     ``sso-session`` section, is left out, so that replay keeps the settings that change which
     calls are made and never reads a credential. None when there is no such file."""
+    import configparser
+    import tempfile
+
     source = Path(os.environ.get("AWS_CONFIG_FILE") or Path.home() / ".aws" / "config")
     parser = configparser.RawConfigParser(strict=False)
     try:
@@ -80,7 +81,7 @@ def settings_only() -> Iterator[str | None]:
         if section.startswith("sso-session"):
             parser.remove_section(section)
             continue
-        for key in [k for k in parser[section] if _IDENTITY.fullmatch(k)]:
+        for key in [k for k in parser[section] if re.fullmatch(_IDENTITY, k)]:
             parser.remove_option(section, key)
     with tempfile.TemporaryDirectory(prefix="awstape-settings-") as folder:
         kept = Path(folder) / "config"
