@@ -300,3 +300,16 @@ def test_an_unchanged_rerecord_on_the_standin_exits_0_and_a_changed_request_is_s
     assert 'Name: recorded \\"/a\\", now \\"/b\\"' in \
         (project.root / ".awstape" / "drift.json").read_text()
     project.pytest(offline=True, env={"NAME": "/b"}).assert_outcomes(passed=4)
+
+
+def test_a_module_run_with_python_m_records_and_replays(project: Project) -> None:
+    project.write("prog.py", "import boto3, sys\n"
+                  "ssm = boto3.client('ssm', region_name='us-east-1')\n"
+                  "ssm.put_parameter(Name='/m', Value=sys.argv[1], Type='String')\n"
+                  "print('GOT', ssm.get_parameter(Name='/m')['Parameter']['Value'])\n")
+    command = ["cassettes/m.yaml", "--", "python", "-m", "prog", "v1"]
+    recorded = project.run("awstape", "record", "--aws-standin", *command, timeout=180)
+    assert recorded.returncode == 0 and "GOT v1" in recorded.output, recorded.output
+    replayed = project.run("awstape", "replay", *command)
+    assert replayed.returncode == 0 and "GOT v1" in replayed.output, replayed.output
+    assert "2 call(s) replayed" in replayed.output
