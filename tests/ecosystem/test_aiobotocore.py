@@ -1,5 +1,6 @@
-"""aiobotocore (and so aioboto3, s3fs) records and replays as botocore does: matching,
-redaction and linking, streamed bodies, no credentials, no network, misses in AWS terms.
+"""aiobotocore (and so aioboto3, and s3fs, tested here too) records and replays as botocore
+does: matching, redaction and linking, streamed bodies, no credentials, no network, misses in
+AWS terms.
 
 aiobotocore pins botocore to a narrow range of its own, so it gets a venv of its own here,
 with awstape installed from this checkout, pytest-asyncio and the stand-in."""
@@ -18,7 +19,8 @@ from awstape.runtime import offline
 from ..framework.conftest import Project
 
 ROOT = Path(__file__).resolve().parents[2]
-PINNED = ("aiobotocore==3.10.0", "pytest-asyncio==1.5.0", "moto[server]==5.2.5")
+PINNED = ("aiobotocore==3.10.0", "pytest-asyncio==1.5.0", "moto[server]==5.2.5",
+          "s3fs==2026.9.0")
 SECRET = "s3cr3t-" + "async-value-0042"
 
 ASYNC_TEST = '''
@@ -92,3 +94,31 @@ def test_aiobotocore_records_on_the_standin_and_replays_offline(project: Project
     assert "no recording answers ssm.PutParameter" in miss.output, miss.output
     assert 'Name: recorded "/aio/db", now "/aio/other"' in miss.output
     assert sys.executable != python
+
+
+S3FS_TEST = '''
+import pytest
+import s3fs
+
+
+@pytest.mark.vcr
+def test_s3fs_round_trip():
+    fs = s3fs.S3FileSystem(skip_instance_cache=True)  # aiobotocore, on a loop of its own
+    fs.mkdir("fs-bucket")
+    with fs.open("fs-bucket/data.csv", "wb") as f:
+        f.write(b"a,b\\n1,2\\n" * 1000)
+    assert fs.cat("fs-bucket/data.csv") == b"a,b\\n1,2\\n" * 1000
+    assert fs.ls("fs-bucket") == ["fs-bucket/data.csv"]
+'''
+
+
+def test_s3fs_records_on_the_standin_and_replays_offline(project: Project, python: str) -> None:
+    project.write("test_fs.py", S3FS_TEST)
+    run = project.run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                      "--record-mode=once", "--aws-standin", timeout=300)
+    assert "1 passed" in run.output, run.output
+    calls = [i["call"] for i in project.load("test_fs", "test_s3fs_round_trip")["interactions"]]
+    assert "s3.PutObject" in calls and "s3.ListObjectsV2" in calls, calls
+    replay = project.run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                         env={"CI": "true"}, offline=True)
+    assert "1 passed" in replay.output, replay.output
