@@ -26,3 +26,14 @@ def test_pytest_starts_within_1_1x_of_its_time_without_awstape() -> None:
                           cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
     assert "- holds: start-up with awstape vs without" in done.stdout, done.stdout + done.stderr
     assert done.returncode == 0
+
+
+def test_the_replay_benchmark_runs_and_gives_a_verdict_for_each_target() -> None:
+    done = subprocess.run([sys.executable, "-m", "benchmarks.replay", "--sizes", "10,50",
+                           "--calls", "5", "--rounds", "1"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    verdicts = [line for line in done.stdout.splitlines() if line.startswith("- ")]
+    assert len(verdicts) == 2 and all(v.startswith(("- holds", "- FAILS")) for v in verdicts)
+    assert done.returncode == int(any(v.startswith("- FAILS") for v in verdicts))
+    assert "| unsigned floor |" in done.stdout

@@ -72,3 +72,16 @@ sso_start_url = https://corp.awsapps.com/start/{CANARY}
     assert "multipart_threshold = 5MB" in text and "max_attempts = 7" in text
     assert "retry_mode = standard" in text and "region = us-east-1" in text
     assert not Path(kept).exists()  # gone with the block
+
+
+def test_without_a_config_file_the_tests_own_errors_carry_no_context(tmp_path, monkeypatch
+                                                                      ) -> None:
+    from awstape.runtime import environment
+
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "absent"))
+    try:
+        with environment.settings_only() as kept:
+            assert kept is None
+            raise ValueError("the test's own")
+    except ValueError as error:
+        assert error.__context__ is None  # no "during handling of FileNotFoundError"
