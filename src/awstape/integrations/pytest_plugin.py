@@ -108,9 +108,7 @@ def pytest_configure(config: pytest.Config) -> None:
         # A session that replays: isolated from before collection, so that module-level
         # clients never read the developer's files nor ask the instance metadata service.
         session.real_environment = environment.current()
-        settings = session.cleanup.enter_context(environment.settings_only())
-        session.cleanup.enter_context(
-            environment.variables(environment.isolated(region, settings=settings)))
+        session.cleanup.enter_context(environment.isolation(region))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -188,7 +186,7 @@ def pytest_fixture_setup(
             before_record_request=vcrpy_bridge.request_hook(user_hook),
             before_record_response=vcrpy_bridge.response_hook(user_response_hook),
         ).mark)
-    elif fixturedef.scope in _WIDER_SCOPES:
+    elif fixturedef.scope != "function":  # class, module, package, session
         item = getattr(request, "_pyfuncitem", None)
         if item is not None and _is_recorded(item._request):
             from awstape.runtime import engine
@@ -196,9 +194,6 @@ def pytest_fixture_setup(
             if engine.active() is None:
                 return (yield from _wider_fixture_played(fixturedef, request, item))
     return (yield)
-
-
-_WIDER_SCOPES = ("class", "module", "package", "session")
 
 
 def _wider_fixture_played(fixturedef: Any, request: pytest.FixtureRequest,

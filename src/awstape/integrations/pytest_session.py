@@ -105,8 +105,6 @@ def on_standin(session: PluginSession) -> Iterator[None]:
     if session.standin is None:
         yield
         return
-    with environment.settings_only() as settings, \
-            environment.variables(environment.isolated(session.region,
-                                                       session.standin.endpoint_url, settings)), \
-            environment.any_profile():
+    with (environment.isolation(session.region, session.standin.endpoint_url),
+          environment.any_profile()):
         yield

@@ -23,9 +23,7 @@ from awstape.model.errors import AwstapeError, NetworkBlocked
 from awstape.runtime import engine
 from awstape.runtime.recording import RecordMode, use_cassette
 
-__all__ = ["WIDER_SCOPES", "cassette_path", "played_around"]
-
-WIDER_SCOPES = frozenset({"class", "module", "package", "session"})
+__all__ = ["cassette_path", "played_around"]
 
 
 def cassette_path(item: pytest.Item, request: pytest.FixtureRequest, fixture: str) -> Path:

@@ -57,9 +57,7 @@ def spawn(mode: str, cassette: Path, command: Sequence[str], *, aws_standin: boo
         return run(runner)
     with contextlib.ExitStack() as stack:
         server = server or stack.enter_context(standin.running())
-        settings = stack.enter_context(environment.settings_only())
-        stack.enter_context(environment.variables(
-            environment.isolated(endpoint_url=server.endpoint_url, settings=settings)))
+        stack.enter_context(environment.isolation(endpoint_url=server.endpoint_url))
         return run(runner, {**os.environ, _STANDIN: server.moto_version})
 
 

@@ -131,9 +131,9 @@ def _handles(interactions: list[dict[str, Any]]) -> frozenset[str]:
         sent = {v for _, v in _leaves(interaction.get("params") or {}) if isinstance(v, str)}
         handles |= sent & issued
         response = interaction.get("response") or {}
-        issued |= {v for _, v in _leaves(_tree(response.get("body") or {}))
+        issued |= {v for v in [*(v for _, v in _leaves(_tree(response.get("body") or {}))),
+                               *(response.get("headers") or {}).values()]
                    if isinstance(v, str) and len(v) >= 16 and not re.search(r"\s", v)}
-        issued |= {str(v) for v in (response.get("headers") or {}).values()}
     return frozenset(handles)
 
 

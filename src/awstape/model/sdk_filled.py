@@ -61,17 +61,23 @@ def _defaults(op: OperationModel) -> dict[str, Any]:
     """The parameters botocore fills in when the caller leaves them out (``EncodingType`` of
     S3 listings, ``ChecksumMode`` of ``GetObject``), found by running its own handlers, as its
     handler table scopes them, on an empty call with botocore's default configuration."""
-    emitter = botocore.hooks.HierarchicalEmitter()
-    for event, handler, *_ in botocore.handlers.BUILTIN_HANDLERS:
-        if handler in _FILLING_HANDLERS:
-            emitter.register(event, handler)
     defaults = botocore.configprovider.BOTOCORE_DEFAUT_SESSION_VARIABLES
     config = types.SimpleNamespace(response_checksum_validation=defaults[
         "response_checksum_validation"][2])
     params: dict[str, Any] = {}
     service = op.service_model.service_id.hyphenize()
-    emitter.emit(f"before-parameter-build.{service}.{op.name}", params=params, model=op,
-                 context={"client_config": config})
+    _filling_emitter().emit(f"before-parameter-build.{service}.{op.name}", params=params,
+                            model=op, context={"client_config": config})
     return params
+
+
+@cache
+def _filling_emitter() -> botocore.hooks.HierarchicalEmitter:
+    """The filling handlers, each on the events botocore's handler table gives it."""
+    emitter = botocore.hooks.HierarchicalEmitter()
+    for event, handler, *_ in botocore.handlers.BUILTIN_HANDLERS:
+        if handler in _FILLING_HANDLERS:
+            emitter.register(event, handler)
+    return emitter
 
 

@@ -189,7 +189,7 @@ class Redactor:
     def seal_body(self, data: bytes, where: str) -> bytes:
         """A body as it will be stored, swept for every secret learned by now (the call that
         sent it may have come before the one that revealed them); refused like a cassette."""
-        data = change_bytes(data, lambda text: self.scrub(text, thorough=True), self.book.fakes)
+        data = self.scrub_bytes(data, thorough=True)
         refuse_credentials(data.decode("utf-8", errors="replace"), where)
         return data
 
@@ -210,8 +210,8 @@ class Redactor:
             text = rule.pattern.sub(_shaped_match, text)
         return in_web_tokens(text, lambda claims: self.scrub(claims, thorough))
 
-    def scrub_bytes(self, data: bytes) -> bytes:
-        return change_bytes(data, self.scrub, self.book.fakes)
+    def scrub_bytes(self, data: bytes, thorough: bool = False) -> bytes:
+        return change_bytes(data, lambda text: self.scrub(text, thorough), self.book.fakes)
 
     def _secret_bytes(self, encoded: str) -> str:
         """The fake of secret bytes, as base64: random bytes of the same length."""

@@ -15,7 +15,8 @@ from typing import Any
 
 __all__ = [
     "AWS_VARIABLES", "DEFAULT_REGION", "DUMMY_ACCESS_KEY_ID", "DUMMY_SECRET_ACCESS_KEY",
-    "any_profile", "current", "is_aws_endpoint", "isolated", "settings_only", "variables"
+    "any_profile", "current", "is_aws_endpoint", "isolated", "isolation", "settings_only",
+    "variables"
 ]
 
 # Every variable through which botocore could find a real identity, profile or endpoint.
@@ -32,6 +33,14 @@ AWS_VARIABLES = (
 DUMMY_ACCESS_KEY_ID = "AKIAAWSTAPEDUEXAMPLE"
 DUMMY_SECRET_ACCESS_KEY = "awstape/dummy/secret/access/key/not/real/0000"
 DEFAULT_REGION = "us-east-1"
+
+
+@contextlib.contextmanager
+def isolation(region: str | None = None, endpoint_url: str | None = None) -> Iterator[None]:
+    """For the block, an AWS environment that knows nothing of the developer's identity, and
+    keeps the settings of their config file that change how calls are made."""
+    with settings_only() as settings, variables(isolated(region, endpoint_url, settings)):
+        yield
 
 
 def isolated(region: str | None = None, endpoint_url: str | None = None,

@@ -242,9 +242,7 @@ def use_cassette(
         _forget_default_session()
         if replay and not record:
             region = str(cassette.provenance.get("region") or environment.DEFAULT_REGION)
-            settings = stack.enter_context(environment.settings_only())
-            stack.enter_context(environment.variables(environment.isolated(region,
-                                                                           settings=settings)))
+            stack.enter_context(environment.isolation(region))
             stack.enter_context(environment.any_profile())
             # The network guard is for awstape's cassettes: a test with none (or with a vcrpy
             # cassette of plain HTTP only) keeps pytest-recording's own network rules.
