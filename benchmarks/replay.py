@@ -51,6 +51,8 @@ from awstape import use_cassette
 from awstape.model.calls import CallName, operation_model
 from awstape.model.cassette import Cassette, Interaction
 from awstape.storage import cassettes
+from benchmarks.floor import CannedBody
+from benchmarks.readme import write_into
 
 REGION = "us-east-1"
 MODEL = operation_model("ssm", "GetParameter")
@@ -159,7 +161,7 @@ def floor(path: Path, size: int, picks: list[int],
     def canned(request: Any, **_: Any) -> AWSResponse:
         wanted = json.loads(request.body)["Name"]
         return AWSResponse(request.url, 200, {**HEADERS, "content-length": "0"},
-                           _Raw(bodies[wanted]))
+                           CannedBody(bodies[wanted]))
 
     ssm.meta.events.register("before-send.ssm.GetParameter", canned)
     yield lambda: _calls(ssm, picks)
@@ -181,17 +183,6 @@ def stubber(path: Path, size: int, picks: list[int]) -> Iterator[Callable[[], No
             for i in picks:
                 ssm.get_parameter(Name=name(i))
         yield calls
-
-
-class _Raw:
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self.data
-
-    def read(self, *_: Any) -> bytes:
-        return self.data
 
 
 CONTENDERS = {"awstape": awstape_replay, "vcrpy": vcrpy_replay, "moto": moto_in_process,
@@ -272,20 +263,8 @@ def main() -> int:
               + table(results) + "\n\n" + lines + "\n")
     print(report)
     if args.readme:
-        write_into(Path(args.readme), report)
+        write_into(Path(args.readme), "replay", report.rstrip("\n"))
     return 1 if failed else 0
-
-
-_BEGIN, _END = "<!-- benchmarks/replay.py: begin -->", "<!-- benchmarks/replay.py: end -->"
-
-
-def write_into(readme: Path, report: str) -> None:
-    """Put ``report`` between the README's markers, replacing what a last run put there."""
-    text = readme.read_text()
-    if _BEGIN not in text or _END not in text:
-        raise SystemExit(f"{readme}: no {_BEGIN} ... {_END} markers to write between")
-    head, rest = text.split(_BEGIN, 1)
-    readme.write_text(f"{head}{_BEGIN}\n{report}{_END}{rest.split(_END, 1)[1]}")
 
 
 def table(results: dict[int, dict[str, list[float]]]) -> str:

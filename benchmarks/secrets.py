@@ -1,6 +1,6 @@
 """Secrets cost no more than plain values: replay and recording, side by side in one run.
 
-    .venv/bin/python -m benchmarks.secrets [--count 1000] [--rounds 5]
+    .venv/bin/python -m benchmarks.secrets [--count 1000] [--rounds 5] [--readme README.md]
 
 It records two cassettes against the AWS stand-in (moto server on loopback), each of
 ``count`` ``ssm.PutParameter`` calls and as many ``ssm.GetParameter`` calls reading them
@@ -29,6 +29,7 @@ import boto3
 
 from awstape import use_cassette
 from awstape.runtime import standin
+from benchmarks.readme import write_into
 
 KINDS = ("String", "SecureString")
 GOAL = 1.2
@@ -63,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=1000, help="parameters of each kind")
     parser.add_argument("--rounds", type=int, default=5, help="measured replay rounds")
+    parser.add_argument("--readme", help="write the table and verdict into this README")
     args = parser.parse_args(argv)
     recorded: dict[str, float] = {}
     replayed: dict[str, list[float]] = {kind: [] for kind in KINDS}
@@ -85,7 +87,10 @@ def main(argv: list[str] | None = None) -> int:
                 took = per_call(paths[kind], "none", workload(kind, args.count))
                 if round_number:
                     replayed[kind].append(took)
-    print(report(args.count, args.rounds, recorded, replayed))
+    text = report(args.count, args.rounds, recorded, replayed)
+    print(text)
+    if args.readme:
+        write_into(Path(args.readme), "secrets", text)
     return 0 if verdict(replayed)[1] else 1
 
 

@@ -37,3 +37,18 @@ def test_the_replay_benchmark_runs_and_gives_a_verdict_for_each_target() -> None
     assert len(verdicts) == 2 and all(v.startswith(("- holds", "- FAILS")) for v in verdicts)
     assert done.returncode == int(any(v.startswith("- FAILS") for v in verdicts))
     assert "| unsigned floor |" in done.stdout
+
+
+def test_the_s3_bodies_benchmark_runs_and_writes_its_table_into_a_readme(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("before\n<!-- benchmarks/s3_bodies.py: begin -->\nSTALE TABLE\n"
+                      "<!-- benchmarks/s3_bodies.py: end -->\nafter\n")
+    done = subprocess.run([sys.executable, "-m", "benchmarks.s3_bodies", "--sizes-mb", "1,2",
+                           "--reads", "1", "--rounds", "1", "--readme", str(readme)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    verdict = "holds" if done.returncode == 0 else "FAILS"
+    assert f"- {verdict}: a 2 MB get_object, awstape vs the unsigned floor:" in done.stdout
+    written = readme.read_text()
+    assert "STALE TABLE" not in written and "| 2 MB |" in written
+    assert written.startswith("before\n") and written.endswith("end -->\nafter\n")

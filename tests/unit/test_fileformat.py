@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,27 @@ def test_big_bodies_live_beside_the_cassette_verified(tmp_path: Path) -> None:
     assert decode_body(stored, tmp_path) == data
     (tmp_path / stored["sha256"]).write_bytes(b"tampered")
     with pytest.raises(CorruptCassette, match="does not match its sha256"):
+        decode_body(stored, tmp_path)
+
+
+def test_a_big_body_is_verified_once_while_its_file_is_unchanged(tmp_path: Path) -> None:
+    """Played again, a verified body comes from memory: a same-size change that keeps the
+    file's time is not even read. Any change of time or size is read and verified again."""
+    data = b"\x02" * (EXTERNAL_BODY_LIMIT + 1)
+    external: dict[str, bytes] = {}
+    stored = encode_body(data, "application/octet-stream", external)
+    write_external(tmp_path, external)
+    body_file = tmp_path / stored["sha256"]
+    assert decode_body(stored, tmp_path) == data
+    kept_time = body_file.stat().st_mtime_ns
+    body_file.write_bytes(b"\x03" * len(data))
+    os.utime(body_file, ns=(kept_time, kept_time))
+    assert decode_body(stored, tmp_path) == data  # not read again
+    os.utime(body_file, ns=(kept_time + 1_000_000_000, kept_time + 1_000_000_000))
+    with pytest.raises(CorruptCassette, match="does not match its sha256"):
+        decode_body(stored, tmp_path)
+    body_file.unlink()
+    with pytest.raises(CorruptCassette, match="is missing"):
         decode_body(stored, tmp_path)
 
 

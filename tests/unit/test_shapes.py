@@ -3,10 +3,11 @@ secret, structure members, map keys and values, and list items alike."""
 
 from __future__ import annotations
 
+import datetime
 import json
 
 from awstape.model.calls import CallName, canonical_params, match_key, match_view, operation_model
-from awstape.model.shapes import DESCEND, DROP, Node, leaves, walk
+from awstape.model.shapes import DESCEND, DROP, Node, leaves, typed_positions, walk
 from awstape.redaction.redactor import Redactor
 from awstape.redaction.rules import Rules
 
@@ -71,3 +72,20 @@ def test_the_walk_rebuilds_drops_and_replaces() -> None:
     assert out == {"Name": "N", "Tags": [{"Key": "K", "Value": "V"}]}
     assert canonical_params({"Name": "n", "ClientRequestToken": "t"}, model.input_shape) == {
         "Name": "n"}
+
+
+def test_typed_positions_finds_nested_times_and_ends_on_recursive_shapes() -> None:
+    roles = operation_model("iam", "ListRoles").output_shape
+    made = datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC)
+    parsed = {"Roles": [{"RoleName": "a", "CreateDate": made,
+                         "RoleLastUsed": {"LastUsedDate": made}}], "IsTruncated": False}
+    found = typed_positions(parsed, roles, "timestamp")
+    assert sorted(key for _, key, _ in found) == ["CreateDate", "LastUsedDate"]
+    for holder, key, value in found:
+        holder[key] = value.year  # in place: the holders are the parsed value's own
+    assert parsed["Roles"][0]["CreateDate"] == 2026
+    assert parsed["Roles"][0]["RoleLastUsed"] == {"LastUsedDate": 2026}
+    # DynamoDB's AttributeValue holds itself (M, L): no timestamp anywhere, found quickly.
+    items = {"Items": [{"a": {"M": {"b": {"L": [{"S": "x"}]}}}}], "Count": 1}
+    query = operation_model("dynamodb", "Query").output_shape
+    assert typed_positions(items, query, "timestamp") == []

@@ -14,7 +14,7 @@ import datetime as _dt
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -24,7 +24,15 @@ from botocore.exceptions import DataNotFoundError
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from awstape.model.sdk_filled import is_default_checksum_algorithm
-from awstape.model.shapes import DESCEND, DROP, Node, SecretTest, model_sensitive, walk
+from awstape.model.shapes import (
+    DESCEND,
+    DROP,
+    Node,
+    SecretTest,
+    is_container,
+    model_sensitive,
+    walk,
+)
 
 __all__ = [
     "CLOCK_PLACEHOLDER",
@@ -157,7 +165,7 @@ def _canonical(value: Any, node: Node) -> Any:
         return DROP
     if node.role == "key":
         return str(value)
-    if isinstance(value, Mapping | list | tuple):
+    if is_container(value):
         return DESCEND
     if isinstance(value, bytes | bytearray | memoryview):
         return _blob(bytes(value))

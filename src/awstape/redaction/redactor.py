@@ -29,7 +29,15 @@ from botocore.model import OperationModel, ServiceModel
 
 from awstape.model.calls import JSON, CallName, differing, drawn_alike, is_clock, is_scalar
 from awstape.model.errors import LeakRefused
-from awstape.model.shapes import DESCEND, Node, SecretTest, leaves, protocol_words, walk
+from awstape.model.shapes import (
+    DESCEND,
+    Node,
+    SecretTest,
+    is_container,
+    leaves,
+    protocol_words,
+    walk,
+)
 from awstape.redaction import fakes, rules, scan
 from awstape.redaction.fakes import FakeBook
 from awstape.redaction.json_secrets import fake_json, link_json, parsed_json_secret
@@ -82,14 +90,21 @@ class Redactor:
         self._in_request, self._service = True, model.service_model
         self.book.origin = "request"
         try:
-            # The call's secrets first, so that a plain member written before a secret with
-            # the same value ("Name": "test", then an API key "test") is swept as it will be
-            # in the stored cassette.
             test = self._secret_test(model)
-            for node, value in leaves(params, model.input_shape, test):
-                if node.secret:
-                    self._redact(value, node)
-            return walk(params, model.input_shape, self._redact, test)
+            met_secret = False
+
+            def redact(value: Any, node: Node) -> Any:
+                nonlocal met_secret
+                met_secret = met_secret or node.secret
+                return self._redact(value, node)
+
+            redacted = walk(params, model.input_shape, redact, test)
+            if met_secret:
+                # Once more, with the call's secrets known: a plain member written before a
+                # secret with the same value ("Name": "test", then an API key "test") is then
+                # swept as it will be in the stored cassette. Fakes are the same each time.
+                redacted = walk(params, model.input_shape, self._redact, test)
+            return redacted
         finally:
             self._in_request = False
             self.book.origin = "response"
@@ -121,6 +136,8 @@ class Redactor:
              late: tuple[str, ...] = ()) -> None:
         """Pair the fakes of a recorded call with the values the test supplies now, position
         by position; ``late``: paths swept at save, whose fakes pair up the same way."""
+        if recorded == live:
+            return  # nothing differs: no fake stands for a live value, none is echoed
         for path, fake, value in differing(recorded, live):
             if path in late and isinstance(fake, str) and isinstance(value, str):
                 self.book.link(fake, value)
@@ -233,7 +250,7 @@ class Redactor:
                 return {"base64": self._secret_bytes(str(value["base64"]))}
             data = base64.b64decode(value["base64"])
             return {"base64": base64.b64encode(self.scrub_bytes(data)).decode("ascii")}
-        if isinstance(value, Mapping | list | tuple):
+        if is_container(value):
             return DESCEND
         if node.secret:
             if isinstance(value, str):

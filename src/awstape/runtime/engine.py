@@ -42,6 +42,7 @@ from awstape.model.cassette import Cassette, Interaction
 from awstape.model.errors import CassetteMiss, CorruptCassette
 from awstape.redaction.redactor import Redactor
 from awstape.runtime import replay_clock
+from awstape.runtime.response_bodies import AsyncRecordedBody, RecordedBody
 from awstape.storage import cassettes, checksums, fileformat
 from awstape.storage.documents import stored_interaction
 
@@ -79,8 +80,11 @@ class Tape:
                         context.get("client_region") or "aws-global")
         context[_CALL] = (name, canonical_params(params, model.input_shape), model)
 
-    def choose_signer(self) -> Any:
-        return botocore.UNSIGNED if not self.record else None
+    def choose_signer(self, signature_version: Any) -> Any:
+        """In pure replay a call is sent unsigned. A presigned URL or POST is still signed as
+        botocore would: the test hands it on, and may read its signature."""
+        presigning = str(signature_version).endswith(("-query", "-presign-post"))
+        return botocore.UNSIGNED if not self.record and not presigning else None
 
     def before_sign(self, request_signer: Any, request: Any) -> Any:
         """While recording, learn the credentials in use: should AWS echo them, they go too.
@@ -135,12 +139,12 @@ class Tape:
         ends the stream."""
         body = response_dict["body"]
         if (self.record and operation_model.has_event_stream_output
-                and not isinstance(body, bytes | _RecordedBody) and not _is_async(body)):
+                and not isinstance(body, bytes | RecordedBody) and not _is_async(body)):
             data = body.read()
             # response-received is handed the same raw response, already read: it finds the
             # bytes here, by that response object
             self._read_streams[body] = data
-            response_dict["body"] = _RecordedBody(data)
+            response_dict["body"] = RecordedBody(data)
 
     def response_received(self, response_dict: dict[str, Any] | None,
                           parsed_response: dict[str, Any] | None,
@@ -171,7 +175,7 @@ class Tape:
 
         data = await reading
         body = self._copied(data, parsed_response,
-                            AioStreamingBody(_AsyncRecordedBody(data), len(data)))
+                            AioStreamingBody(AsyncRecordedBody(data), len(data)))
         self._record(body, request, response_dict, parsed_response, context)
 
     @staticmethod
@@ -207,13 +211,12 @@ class Tape:
                 self.clock = replay_clock.ReplayClock(at if at.tzinfo else
                                                       at.replace(tzinfo=_dt.UTC))
         if self.clock is not None:
-            self.clock.move(parsed, model.output_shape, _dt.datetime.now(_dt.UTC),
-                            supplied=self.redactor.book.echoed_times)
+            self.clock.move(parsed, model.output_shape, supplied=self.redactor.book.echoed_times)
 
     def _response(self, interaction: Interaction, request: AWSPreparedRequest) -> AWSResponse:
         try:
-            stored = fileformat.decode_body(interaction.body,
-                                            cassettes.bodies_dir(self.cassette))
+            stored = fileformat.decode_body(interaction.body, cassettes.bodies_dir(
+                self.cassette) if "sha256" in interaction.body else None)
         except CorruptCassette as error:
             raise CorruptCassette(f"{self.cassette.path}: {interaction.name}: {error}") from None
         data, headers = self.redactor.restore(stored, dict(interaction.headers))
@@ -225,8 +228,8 @@ class Tape:
             from aiobotocore.awsrequest import AioAWSResponse
 
             return AioAWSResponse(request.url, interaction.status, headers,
-                                  _AsyncRecordedBody(data))
-        return AWSResponse(request.url, interaction.status, headers, _RecordedBody(data))
+                                  AsyncRecordedBody(data))
+        return AWSResponse(request.url, interaction.status, headers, RecordedBody(data))
 
 
 # Modules whose botocore clients fetch credentials (STS assume-role, SSO, web identity).
@@ -248,39 +251,6 @@ def _is_async(thing: Any) -> bool:
     return type(thing).__module__.startswith("aiobotocore")
 
 
-class _AsyncRecordedBody:
-    """A response body as aiohttp hands it to aiobotocore: read with ``await``, from
-    ``.content`` as well."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = io.BytesIO(data)
-        self.url = ""
-
-    @property
-    def content(self) -> _AsyncRecordedBody:
-        return self
-
-    async def read(self, amt: int | None = -1) -> bytes:
-        return self._data.read(None if amt is None or amt < 0 else amt)
-
-    def at_eof(self) -> bool:
-        return self._data.tell() >= len(self._data.getbuffer())
-
-    def close(self) -> None:
-        return None
-
-    def release(self) -> None:
-        return None
-
-
-class _RecordedBody(io.BytesIO):
-    """A response body as urllib3 would hand it to botocore: readable and streamable."""
-
-    def stream(self, amt: int = 65536, decode_content: bool | None = None) -> Iterator[bytes]:
-        while chunk := self.read(amt):
-            yield chunk
-
-
 # -- the one active tape, shared by every thread of the process ----------------------------------
 
 _active: Tape | None = None
@@ -299,9 +269,9 @@ def _keep_params(params: dict[str, Any], model: OperationModel, context: dict[st
         tape.keep_params(params, model, context)
 
 
-def _choose_signer(**_: Any) -> Any:
+def _choose_signer(signature_version: Any = None, **_: Any) -> Any:
     tape = _active
-    return tape.choose_signer() if tape is not None else None
+    return tape.choose_signer(signature_version) if tape is not None else None
 
 
 def _before_sign(request_signer: Any = None, request: Any = None, **_: Any) -> Any:
@@ -333,14 +303,17 @@ def _after_call(parsed: dict[str, Any], model: OperationModel, context: dict[str
         tape.after_call(parsed, model, context)
 
 
-_HANDLERS: list[tuple[str, Callable[..., Any]]] = [
-    ("provide-client-params", _keep_params),
-    ("choose-signer", _choose_signer),
-    ("before-sign", _before_sign),
-    ("before-send", _before_send),
-    ("before-parse", _before_parse),
-    ("response-received", _response_received),
-    ("after-call", _after_call),
+_FIRST, _LAST = botocore.handlers.REGISTER_FIRST, botocore.handlers.REGISTER_LAST
+# Replay's "no signer" must come before botocore's own choice of one (S3's operation-specific
+# signer), which would otherwise sign every replayed S3 call for nothing.
+_HANDLERS: list[tuple[str, Callable[..., Any], object]] = [
+    ("provide-client-params", _keep_params, _LAST),
+    ("choose-signer", _choose_signer, _FIRST),
+    ("before-sign", _before_sign, _LAST),
+    ("before-send", _before_send, _LAST),
+    ("before-parse", _before_parse, _LAST),
+    ("response-received", _response_received, _LAST),
+    ("after-call", _after_call, _LAST),
 ]
 
 
@@ -358,8 +331,10 @@ def install() -> None:
     except ImportError:
         session = None
     if session is not None:
-        for event, function in _HANDLERS:
-            session.events.register(event, function, unique_id=f"awstape-{event}")
+        for event, function, order in _HANDLERS:
+            register = (session.events.register_first if order is _FIRST
+                        else session.events.register_last)
+            register(event, function, unique_id=f"awstape-{event}")
 
 
 class _NoSleep:

@@ -12,13 +12,13 @@ grows when a later response would otherwise be.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.model import Shape
 
-from awstape.model.shapes import DESCEND, Node, leaves, walk
+from awstape.model.shapes import typed_positions
 
 __all__ = ["WINDOW", "ReplayClock"]
 
@@ -33,37 +33,35 @@ class ReplayClock:
     shift: _dt.timedelta | None = None
     moved: dict[_dt.datetime, _dt.datetime] = field(default_factory=dict)
 
-    def move(self, parsed: dict[str, Any], shape: Shape | None, now: _dt.datetime,
+    def move(self, parsed: dict[str, Any], shape: Shape | None, now: _dt.datetime | None = None,
              supplied: Collection[_dt.datetime] = ()) -> None:
         """Move, in place, the clock-drawn timestamps of a parsed response; a time the test
-        itself supplied (``supplied``, read back as it sent it) stays."""
+        itself supplied (``supplied``, read back as it sent it) stays. ``now``: replay's
+        clock, read only when a time is moved (most responses hold none)."""
+        drawn = []  # (holder, key, the time in UTC): each is converted once, since botocore's
+        # times are in dateutil's local zone, whose offsets are slow to compute
+        for holder, key, value in typed_positions(parsed, shape, "timestamp"):
+            if isinstance(value, _dt.datetime) and value.tzinfo is not None:
+                utc = value.astimezone(_dt.UTC)
+                if abs(utc - self.recorded_at) <= WINDOW:
+                    drawn.append((holder, key, utc))
+        if not drawn:
+            return
         own = {_to_the_second(t) for t in supplied}
-
-        def drawn(value: Any) -> bool:
-            return self._drawn(value) and _to_the_second(value) not in own
-
-        fresh = [value for _, value in leaves(parsed, shape)
-                 if drawn(value) and value not in self.moved]
+        drawn = [(holder, key, utc) for holder, key, utc in drawn
+                 if utc.replace(microsecond=0) not in own]
+        fresh = [utc for _, _, utc in drawn if utc not in self.moved]
         if fresh:
+            now = now or _dt.datetime.now(_dt.UTC)
             latest = max(fresh)
             if self.shift is None or latest + self.shift > now:
                 self.shift = max(now - latest, _dt.timedelta(0))
         shift = self.shift
         if shift is None:
             return
-
-        def visit(value: Any, node: Node) -> Any:
-            if drawn(value):
-                return self.moved.setdefault(value, value + shift)
-            return DESCEND if isinstance(value, Mapping | list | tuple) else value
-
-        changed = walk(parsed, shape, visit)
-        parsed.clear()
-        parsed.update(changed)
-
-    def _drawn(self, value: Any) -> bool:
-        return (isinstance(value, _dt.datetime) and value.tzinfo is not None
-                and abs(value - self.recorded_at) <= WINDOW)
+        for holder, key, utc in drawn:
+            holder[key] = self.moved.setdefault(utc, utc + shift).astimezone(
+                holder[key].tzinfo)
 
 
 def _to_the_second(moment: _dt.datetime) -> _dt.datetime:
