@@ -7,6 +7,7 @@ polling, queue up and replay in their recorded order.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -79,6 +80,7 @@ def _generated_hint(name: CallName, recorded: JSON, live: JSON) -> list[str]:
     ]
 
 
+@functools.cache  # a handful of calls, asked at every load and play
 def _matched(name: CallName) -> CallName:
     """The call as matching sees it: a global service's region label normalized."""
     return CallName(name.service, name.operation, match_region(name.service, name.region))

@@ -8,7 +8,6 @@ every position, so a sensitive map value or list item is found as surely as a me
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, MutableSequence
 from typing import Any, Literal, NamedTuple
 
@@ -144,43 +143,57 @@ Holder = MutableMapping[Any, Any] | MutableSequence[Any]
 def typed_positions(value: Any, shape: Shape | None,
                     type_name: str) -> list[tuple[Holder, Any, Any]]:
     """Every position whose shape is of ``type_name`` ("timestamp"), as (holder, key or index,
-    value), for changing it in place: only the parts of ``value`` whose shapes can hold one
+    value), for changing it in place. Only the parts of ``value`` whose shapes can hold one
     are gone through, so a response without any costs one look-up."""
     found: list[tuple[Holder, Any, Any]] = []
 
     def go(item: Any, item_shape: Shape) -> None:
-        if isinstance(item, dict) and item_shape.type_name == "structure":
-            members = item_shape.members
+        plan = _plan(item_shape, type_name)
+        if not plan:
+            return
+        if item_shape.type_name == "structure":
+            if isinstance(item, dict):
+                for member, child_shape, is_one in plan:
+                    if member in item:
+                        at(item, member, item[member], child_shape, is_one)
+        elif isinstance(item, dict):  # a map: its values
             for key, child in item.items():
-                child_shape = members.get(key)
-                if child_shape is not None:
-                    found_in(item, key, child, child_shape)
-        elif isinstance(item, dict) and item_shape.type_name == "map":
-            for key, child in item.items():
-                found_in(item, key, child, item_shape.value)
-        elif isinstance(item, list) and item_shape.type_name == "list":
+                at(item, key, child, plan[0][1], plan[0][2])
+        elif isinstance(item, list):
             for index, child in enumerate(item):
-                found_in(item, index, child, item_shape.member)
+                at(item, index, child, plan[0][1], plan[0][2])
 
-    def found_in(holder: Holder, key: Any, child: Any, child_shape: Shape) -> None:
-        if child_shape.type_name == type_name:
+    def at(holder: Holder, key: Any, child: Any, child_shape: Shape, is_one: bool) -> None:
+        if is_one:
             found.append((holder, key, child))
-        elif _reaches(child_shape, type_name):
+        else:
             go(child, child_shape)
 
-    if shape is not None and _reaches(shape, type_name):
+    if shape is not None:
         go(value, shape)
     return found
 
 
-_REACHES: weakref.WeakKeyDictionary[Shape, dict[str, bool]] = weakref.WeakKeyDictionary()
+Plan = tuple[tuple[str, Shape, bool], ...]
+
+
+def _plan(shape: Shape, type_name: str) -> Plan:
+    """The parts of ``shape`` that are, or can hold, a ``type_name``: (member name, its shape,
+    whether it is one). A map's or list's one part is its value's or item's. Kept on the shape
+    itself, as botocore keeps its own cached properties: models do not change, and a plan
+    lives as long as its shape."""
+    plans: dict[str, Plan] = vars(shape).setdefault("_awstape_plans", {})
+    if type_name not in plans:
+        plans[type_name] = tuple((member, child, child.type_name == type_name)
+                                 for member, child in _parts(shape)
+                                 if _reaches(child, type_name))
+    return plans[type_name]
 
 
 def _reaches(shape: Shape, type_name: str) -> bool:
     """Whether a value of ``shape`` can hold one of ``type_name``. Each shape of the model is
-    gone through once (recursive shapes come round again), and the answer kept: models do not
-    change."""
-    known = _REACHES.setdefault(shape, {})
+    gone through once (recursive shapes come round again), and the answer kept."""
+    known: dict[str, bool] = vars(shape).setdefault("_awstape_reaches", {})
     if type_name not in known:
         seen: set[str] = set()  # by name: botocore makes a new object at each resolution
         waiting = [shape]
@@ -189,17 +202,17 @@ def _reaches(shape: Shape, type_name: str) -> bool:
             if current.name not in seen:
                 seen.add(current.name)
                 known[type_name] = current.type_name == type_name
-                waiting.extend(_children(current))
+                waiting.extend(child for _, child in _parts(current))
     return known[type_name]
 
 
-def _children(shape: Shape) -> list[Shape]:
+def _parts(shape: Shape) -> list[tuple[str, Shape]]:
     if shape.type_name == "structure":
-        return list(shape.members.values())
+        return list(shape.members.items())
     if shape.type_name == "map":
-        return [shape.key, shape.value]
+        return [("", shape.value)]  # keys are strings
     if shape.type_name == "list":
-        return [shape.member]
+        return [("", shape.member)]
     return []
 
 

@@ -134,6 +134,10 @@ class Rules:
     redact_account_ids: bool = True
     _cache: dict[tuple[str, str, tuple[str, ...]], bool] = field(
         default_factory=dict, compare=False, repr=False)
+    # Each call's tests, made once: they are asked at every position of every call. Not
+    # carried over by ``replace`` (init=False): rules with more ignored parameters test anew.
+    _tests: dict[tuple[str, str, str], SecretTest] = field(
+        default_factory=dict, compare=False, repr=False, init=False)
 
     def is_secret(self, service: str, operation: str, path: tuple[str, ...],
                   member: str, shape: Shape | None,
@@ -146,6 +150,12 @@ class Rules:
     def secret_test(self, name: CallName) -> SecretTest:
         """The one answer to "is this position of ``name``'s parameters or response secret?",
         for every consumer: matching, redaction, linking, drift."""
+        key = ("secret", name.service, name.operation)
+        if key not in self._tests:
+            self._tests[key] = self._secret_test(name)
+        return self._tests[key]
+
+    def _secret_test(self, name: CallName) -> SecretTest:
         def test(node: Node) -> bool:
             if node.role == "key":  # a map key is secret only if its model says so
                 return model_sensitive(node)
@@ -161,6 +171,12 @@ class Rules:
 
     def presence_test(self, name: CallName) -> SecretTest:
         """What matching compares by presence only: secrets, and the ignored parameters."""
+        key = ("presence", name.service, name.operation)
+        if key not in self._tests:
+            self._tests[key] = self._presence_test(name)
+        return self._tests[key]
+
+    def _presence_test(self, name: CallName) -> SecretTest:
         secret = self.secret_test(name)
         if not self.ignored:
             return secret

@@ -31,7 +31,9 @@ class ReplayClock:
 
     recorded_at: _dt.datetime
     shift: _dt.timedelta | None = None
-    moved: dict[_dt.datetime, _dt.datetime] = field(default_factory=dict)
+    # Each recorded time, in UTC, with the shift it was first moved by: it reads the same in
+    # every later response, however the shift grows.
+    moved: dict[_dt.datetime, _dt.timedelta] = field(default_factory=dict)
 
     def move(self, parsed: dict[str, Any], shape: Shape | None, now: _dt.datetime | None = None,
              supplied: Collection[_dt.datetime] = ()) -> None:
@@ -60,8 +62,7 @@ class ReplayClock:
         if shift is None:
             return
         for holder, key, utc in drawn:
-            holder[key] = self.moved.setdefault(utc, utc + shift).astimezone(
-                holder[key].tzinfo)
+            holder[key] += self.moved.setdefault(utc, shift)  # in its own zone, as parsed
 
 
 def _to_the_second(moment: _dt.datetime) -> _dt.datetime:
