@@ -260,3 +260,17 @@ def test_a_value_swept_late_pairs_its_fakes_with_what_the_test_sends_now() -> No
     redactor.link(recorded, live, model("events", "PutRule"), late=("EventPattern",))
     body, _ = redactor.restore(b'{"Input": "{\\"source\\": \\"zax.i8\\"}"}', {})
     assert b"aws.s3" in body and b"zax.i8" not in body
+
+
+def test_a_plain_member_before_a_secret_with_its_value_is_swept_as_stored() -> None:
+    """The call's secrets are known before its plain members are stored: ``Name`` comes before
+    ``ApiKeyValue`` in the walk, yet reads as the key's fake, at record and at replay."""
+    create = model("events", "CreateConnection")
+    params = {"Name": "shared-value-1234", "AuthorizationType": "API_KEY",
+              "AuthParameters": {"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key",
+                                                          "ApiKeyValue": "shared-value-1234"}}}
+    redacted = Redactor().request_params(params, create)
+    fake = redacted["AuthParameters"]["ApiKeyAuthParameters"]["ApiKeyValue"]
+    assert fake != "shared-value-1234" and redacted["Name"] == fake
+    other = dict(params, Name="another-name-5678")  # nothing to sweep: stored as sent
+    assert Redactor().request_params(other, create)["Name"] == "another-name-5678"

@@ -59,3 +59,19 @@ def test_a_value_given_a_new_replacement_is_replaced_by_the_new_one() -> None:
     pairs["live-secret-value"] = "recorded-fake-val"  # linked at replay: the recording's own
     assert pairs.swept('{"v": "live-secret-value"}') == '{"v": "recorded-fake-val"}'
     assert pairs.setdefault("live-secret-value", "other") == "recorded-fake-val"
+
+
+def test_many_short_texts_swept_at_once_as_each_alone_and_never_across_two() -> None:
+    olds, news = values(300, 4), values(300, 5)
+    pairs = Replacements()
+    for old, new in zip(olds, news, strict=True):
+        pairs[old] = new
+    draw = random.Random(6)
+    texts = [f"{draw.choice(olds)} tail" if draw.random() < 0.5 else "no secret here"
+             for _ in range(50)]
+    texts += ["abcdef", "ghijkl"]  # a value split over two texts is not one to replace
+    pairs["abcdefghijkl"] = "X" * 12
+    assert pairs.swept_each(texts) == [pairs.swept(text) for text in texts]
+    assert pairs.swept_each(texts)[-2:] == ["abcdef", "ghijkl"]
+    pairs["nul\x00inside"] = "N" * 10  # a form that holds the joining character: one by one
+    assert pairs.swept_each(["a nul\x00inside b", "c"]) == ["a " + "N" * 10 + " b", "c"]

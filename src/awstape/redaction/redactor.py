@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from botocore.model import OperationModel, ServiceModel
+from botocore.model import OperationModel, ServiceModel, Shape
 
 from awstape.model.calls import JSON, CallName, differing, drawn_alike, is_clock, is_scalar
 from awstape.model.errors import LeakRefused
@@ -92,14 +92,19 @@ class Redactor:
         try:
             test = self._secret_test(model)
             met_secret = False
+            before_secret: list[tuple[Any, Node, Any]] = []  # plain positions, as redacted
 
             def redact(value: Any, node: Node) -> Any:
                 nonlocal met_secret
                 met_secret = met_secret or node.secret
-                return self._redact(value, node)
+                redacted = self._redact(value, node)
+                if not met_secret and redacted is not DESCEND:
+                    before_secret.append((value, node, redacted))
+                return redacted
 
             redacted = walk(params, model.input_shape, redact, test)
-            if met_secret:
+            if met_secret and any(self._redact(value, node) != was
+                                  for value, node, was in before_secret):
                 # Once more, with the call's secrets known: a plain member written before a
                 # secret with the same value ("Name": "test", then an API key "test") is then
                 # swept as it will be in the stored cassette. Fakes are the same each time.
@@ -143,10 +148,8 @@ class Redactor:
                 self.book.link(fake, value)
                 link_json(self.book, fake, value)
         test = self._secret_test(model)
-        now = {node.path: value for node, value in leaves(live, model.input_shape, test)
-               if node.secret}
-        for node, fake in leaves(recorded, model.input_shape, test):
-            value = now.get(node.path)
+        paired = _paired(recorded, live, model.input_shape, test)
+        for node, fake, value in paired:
             # A blob is text on the wire as base64 of it; short binary bytes are base64 already.
             text_blob = node.shape is not None and node.shape.type_name == "blob"
             if isinstance(fake, Mapping) and isinstance(value, Mapping):
@@ -159,18 +162,18 @@ class Redactor:
                 if text_blob:
                     self.book.link(b64(fake), b64(value))
                 link_json(self.book, fake, value)
-        self._echo(recorded, live, model)
+        by_presence = self.rules.presence_test(
+            CallName(model.service_model.service_name, model.name, ""))
+        # With no parameter ignored, matching's presence is secrecy: the same pairs serve.
+        self._echo(paired if by_presence is test else
+                   _paired(recorded, live, model.input_shape, by_presence))
 
-    def _echo(self, recorded: JSON, live: JSON, model: OperationModel) -> None:
+    def _echo(self, paired: list[tuple[Node, Any, Any]]) -> None:
         """A value matched by presence because it comes from the clock or is ignored (a log
         event's ``timestamp``), or one drawn anew (a certificate the test generated), reads
         back in responses as the test sent it now, as a secret does. Only values long enough
         to be replaced as text without touching others."""
-        name = CallName(model.service_model.service_name, model.name, "")
-        by_presence = self.rules.presence_test(name)
-        now = {node.path: value for node, value in leaves(live, model.input_shape, by_presence)}
-        for node, was in leaves(recorded, model.input_shape, by_presence):
-            value = now.get(node.path)
+        for node, was, value in paired:
             if (node.role != "key" and was != value and is_scalar(was) and is_scalar(value)
                     and len(str(was)) >= _ECHO_MINIMUM
                     and (node.secret or is_clock(node) or drawn_alike(was, value))):
@@ -192,8 +195,10 @@ class Redactor:
         def restored(text: str) -> str:
             return in_web_tokens(links.swept(text), links.swept)
 
+        values = list(headers.values())
         return (change_bytes(body, restored, links),
-                {k: links.get(v) or links.swept(v) for k, v in headers.items()})
+                {name: links.get(value) or swept for name, value, swept
+                 in zip(headers, values, links.swept_each(values), strict=True)})
 
     # -- the file (record) --------------------------------------------------------------------
 
@@ -342,9 +347,17 @@ def _time_forms(moment: _dt.datetime) -> list[str]:
             email.utils.format_datetime(moment, usegmt=True)]
 
 
+def _paired(recorded: JSON, live: JSON, shape: Shape | None,
+            test: SecretTest) -> list[tuple[Node, Any, Any]]:
+    """Each position of a recorded call that holds no structure, map or list (its node, as
+    ``test`` marks it), with its value there and the live call's (None where it has none)."""
+    now = {node.path: value for node, value in leaves(live, shape, test)}
+    return [(node, was, now.get(node.path)) for node, was in leaves(recorded, shape, test)]
+
+
 def _is_binary_blob(value: Any, node: Node) -> bool:
-    return (isinstance(value, Mapping) and set(value) == {"base64"} and node.shape is not None
-            and node.shape.type_name == "blob")
+    return (node.shape is not None and node.shape.type_name == "blob"
+            and isinstance(value, Mapping) and set(value) == {"base64"})
 
 
 def _shaped_match(match: re.Match[str]) -> str:
