@@ -25,7 +25,8 @@ OTHER_FOLDERS = {
     "tests/framework/": "the plugin run as users run it: record on the stand-in, replay offline",
     "tests/adversarial/": "canaries in every encoding, ways out of replay, hostile cassettes, "
                           "nothing lost",
-    "benchmarks/": "replay.py, secrets.py, s3_bodies.py: the speed tables above; startup.py; "
+    "benchmarks/": "replay.py, secrets.py, s3_bodies.py, suite.py: the speed tables above; "
+                   "startup.py; "
                    "foreign_suites.py",
     ".github/workflows/": "pr.yml (replay) and nightly.yml (re-record) jobs",
     "cassettes/": "cassettes written by the demo, one per workflow",

@@ -52,3 +52,17 @@ def test_the_s3_bodies_benchmark_runs_and_writes_its_table_into_a_readme(tmp_pat
     written = readme.read_text()
     assert "STALE TABLE" not in written and "| 2 MB |" in written
     assert written.startswith("before\n") and written.endswith("end -->\nafter\n")
+
+
+def test_the_suite_benchmark_records_replays_and_gives_its_verdicts() -> None:
+    done = subprocess.run([sys.executable, "-m", "benchmarks.suite", "--tests", "2",
+                           "--rounds", "1"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600, check=False)
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    verdicts = [line for line in done.stdout.splitlines()
+                if line.startswith(("- holds", "- FAILS"))]
+    assert len(verdicts) == 4, done.stdout
+    assert done.returncode == int(any(v.startswith("- FAILS") for v in verdicts))
+    for run in ("record: awstape", "record: vcrpy", "replay: awstape", "replay: vcrpy",
+                "replay: floor", "no calls: awstape"):
+        assert f"| {run} |" in done.stdout

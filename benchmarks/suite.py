@@ -1,0 +1,228 @@
+"""A whole test suite, end to end: awstape against pytest-recording with vcrpy and the floor.
+
+    .venv/bin/python -m benchmarks.suite [--tests 200] [--rounds 3] [--readme README.md]
+
+It writes a suite of ``--tests`` tests, each making ten calls of three protocol families (SSM
+and CloudWatch Logs: JSON; SNS and STS: query; S3: REST-XML) through module-level clients, as
+people write them, and runs it with pytest as users do:
+
+- recording, once each against a fresh AWS stand-in (moto's server on loopback): awstape
+  (``--record-mode=once``) and plain pytest-recording with vcrpy (``-p no:awstape``);
+- replaying, round by round after a warm-up round, in rotating order: awstape, plain
+  pytest-recording with vcrpy, and the floor: the same suite with neither plugin, its calls
+  answered at botocore's ``before-send`` event by a canned responder holding the recorded
+  responses (signed, as botocore does by default; and unsigned, the work awstape does);
+- awstape's own cost per test: a suite of as many marked tests that make no call, with
+  awstape and pytest-recording, against pytest with neither.
+
+Each figure is the wall time of one pytest process (start-up included: the same for all).
+Goals (issue 15): replay at most 1.15x the canned responder and faster than vcrpy; recording
+at most 1.0x vcrpy's; under 1 ms of awstape's own per test. Exit 1 when one fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from awstape.runtime import standin
+from awstape.storage import cassettes, fileformat
+from benchmarks.readme import write_into
+
+CALLS = '''
+SSM = boto3.client("ssm", region_name="us-east-1")
+LOGS = boto3.client("logs", region_name="us-east-1")
+SNS = boto3.client("sns", region_name="us-east-1")
+STS = boto3.client("sts", region_name="us-east-1")
+S3 = boto3.client("s3", region_name="us-east-1")
+
+
+def ten_calls(n):
+    SSM.put_parameter(Name=f"/suite/{n}", Value=f"value-{n}", Type="String", Overwrite=True)
+    assert SSM.get_parameter(Name=f"/suite/{n}")["Parameter"]["Value"] == f"value-{n}"
+    LOGS.create_log_group(logGroupName=f"suite-{n}")
+    LOGS.describe_log_groups(logGroupNamePrefix=f"suite-{n}")
+    arn = SNS.create_topic(Name=f"suite-{n}")["TopicArn"]
+    SNS.get_topic_attributes(TopicArn=arn)
+    STS.get_caller_identity()
+    S3.create_bucket(Bucket=f"suite-{n}")
+    S3.put_object(Bucket=f"suite-{n}", Key="k", Body=f"body-{n}".encode())
+    assert S3.get_object(Bucket=f"suite-{n}", Key="k")["Body"].read() == f"body-{n}".encode()
+'''
+
+# The floor: neither plugin; each test's recorded responses, in order, handed to botocore at
+# before-send by a canned responder, registered before the module-level clients are made.
+FLOOR_PLUGIN = '''
+import base64, json, os
+import botocore, botocore.handlers
+from botocore.awsrequest import AWSResponse
+
+ANSWERS = json.load(open(os.environ["SUITE_ANSWERS"]))
+QUEUE = []
+
+
+class Body:
+    def __init__(self, data):
+        self.data = data
+
+    def stream(self, **_):
+        yield self.data
+
+    def read(self, *_):
+        data, self.data = self.data, b""
+        return data
+
+
+def answer(request, **_):
+    status, headers, body = QUEUE.pop(0)
+    return AWSResponse(request.url, status, headers, Body(base64.b64decode(body)))
+
+
+botocore.handlers.BUILTIN_HANDLERS.append(("before-send", answer))
+if os.environ.get("SUITE_UNSIGNED"):
+    botocore.handlers.BUILTIN_HANDLERS.append(
+        ("choose-signer", lambda **_: botocore.UNSIGNED))
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "vcr: a recorded test")
+
+
+def pytest_runtest_setup(item):
+    QUEUE[:] = ANSWERS[item.name]
+'''
+
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "AKIA" + "SUITEBENCHEXAMPLE", "AWS_SECRET_ACCESS_KEY":
+               "suite-benchmark-secret-example", "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+def write_suite(folder: Path, tests: int, calls: bool = True) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    body = "\n".join(f"@pytest.mark.vcr\ndef test_{n}():\n    "
+                     f"{f'ten_calls({n})' if calls else 'pass'}\n\n" for n in range(tests))
+    (folder / "test_suite.py").write_text(
+        "import boto3\nimport pytest\n" + (CALLS if calls else "") + "\n\n" + body)
+    (folder / "suite_floor.py").write_text(FLOOR_PLUGIN)
+    (folder / "suite_marker.py").write_text(
+        "def pytest_configure(config):\n"
+        "    config.addinivalue_line('markers', 'vcr: a recorded test')\n")
+
+
+def run(folder: Path, args: list[str], env: dict[str, str]) -> float:
+    """Seconds one pytest process takes; a failing run stops the benchmark."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           *args], cwd=folder, env=env, capture_output=True, text=True,
+                          check=False)
+    took = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"pytest {' '.join(args)} failed in {folder}:\n{done.stdout[-3000:]}"
+                         f"{done.stderr[-2000:]}")
+    return took
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    return {**env, "PYTHONPATH": ".", **extra}
+
+
+def answers(folder: Path) -> Path:
+    """Each test's recorded responses, in order, as the floor hands them back."""
+    found = {}
+    for path in sorted((folder / "cassettes" / "test_suite").glob("*.yaml")):
+        cassette = cassettes.load(path)
+        bodies = cassettes.bodies_dir(cassette)
+        found[path.stem] = [[i.status, i.headers, base64.b64encode(
+            fileformat.decode_body(i.body, bodies)).decode()] for i in cassette.interactions]
+    target = folder / "answers.json"
+    target.write_text(json.dumps(found))
+    return target
+
+
+def measure(tests: int, rounds: int, root: Path) -> dict[str, list[float]]:
+    ours, theirs, empty = root / "awstape", root / "vcrpy", root / "empty"
+    for folder in (ours, theirs):
+        write_suite(folder, tests)
+    write_suite(empty, tests, calls=False)
+    times: dict[str, list[float]] = {}
+    for label, folder, extra in (("record: awstape", ours, []),
+                                 ("record: vcrpy", theirs, ["-p", "no:awstape"])):
+        with standin.running() as server:  # each from an empty account
+            times[label] = [run(folder, ["--record-mode=once", *extra], clean_env(
+                AWS_ENDPOINT_URL=server.endpoint_url, **CREDENTIALS))]
+            endpoint = server.endpoint_url
+    floor_env = clean_env(SUITE_ANSWERS=str(answers(ours)), **CREDENTIALS)
+    neither = ["-p", "no:awstape", "-p", "no:recording", "-p", "suite_floor"]
+    replays = {
+        "replay: awstape": (ours, [], clean_env()),
+        # vcrpy matches by URL: the stand-in's address it recorded, now closed
+        "replay: vcrpy": (theirs, ["-p", "no:awstape"],
+                          clean_env(AWS_ENDPOINT_URL=endpoint, **CREDENTIALS)),
+        "replay: floor": (ours, neither, floor_env),
+        "replay: unsigned floor": (ours, neither, {**floor_env, "SUITE_UNSIGNED": "1"}),
+        "no calls: awstape": (empty, [], clean_env()),
+        "no calls: neither": (empty, ["-p", "no:awstape", "-p", "no:recording", "-p",
+                                      "suite_marker"], clean_env()),
+    }
+    labels = list(replays)
+    for round_number in range(rounds + 1):  # the first is a warm-up, not kept
+        shift = round_number % len(labels)
+        for label in labels[shift:] + labels[:shift]:
+            folder, extra, env = replays[label]
+            took = run(folder, extra, env)
+            if round_number:
+                times.setdefault(label, []).append(took)
+    return times
+
+
+def report(times: dict[str, list[float]], tests: int, rounds: int) -> tuple[str, bool]:
+    median = {label: statistics.median(samples) for label, samples in times.items()}
+    lines = [f"{tests} tests of 10 calls each (JSON, query, REST-XML), module-level clients; "
+             f"wall time of one pytest process, median of {rounds} rounds after a warm-up "
+             "(recording: one run each, against a fresh stand-in), min-max in brackets.", "",
+             "| run | seconds |", "|---|---:|"]
+    for label, samples in times.items():
+        spread = f" [{min(samples):.2f}-{max(samples):.2f}]" if len(samples) > 1 else ""
+        lines.append(f"| {label} | {median[label]:.2f}{spread} |")
+    floor = median["replay: awstape"] / median["replay: floor"]
+    unsigned = median["replay: awstape"] / median["replay: unsigned floor"]
+    vcrpy = median["replay: awstape"] / median["replay: vcrpy"]
+    record = median["record: awstape"] / median["record: vcrpy"]
+    per_test = (median["no calls: awstape"] - median["no calls: neither"]) / tests * 1e3
+    checks = [("replay, awstape vs the canned responder", floor, "at most 1.15x", floor <= 1.15),
+              ("replay, awstape vs vcrpy", vcrpy, "below 1x", vcrpy < 1.0),
+              ("recording, awstape vs vcrpy", record, "at most 1.0x", record <= 1.0)]
+    lines.append("")
+    lines += [f"- {'holds' if ok else 'FAILS'}: {label}: {value:.2f}x ({bound})"
+              for label, value, bound, ok in checks]
+    lines.append(f"- {'holds' if per_test < 1 else 'FAILS'}: awstape's own cost per test "
+                 f"(with pytest-recording, no calls): {per_test:.2f} ms (under 1 ms)")
+    lines.append(f"- replay, awstape vs the unsigned canned responder: {unsigned:.2f}x")
+    return "\n".join(lines), all(ok for *_, ok in checks) and per_test < 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tests", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--readme", help="write the table and verdicts into this README")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as root:
+        times = measure(args.tests, args.rounds, Path(root))
+    text, holds = report(times, args.tests, args.rounds)
+    print(text)
+    if args.readme:
+        write_into(Path(args.readme), "suite", text)
+    return 0 if holds else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
