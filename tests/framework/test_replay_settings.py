@@ -71,7 +71,11 @@ sso_start_url = https://corp.awsapps.com/start/{CANARY}
     assert CANARY not in text and "role_arn" not in text and "sso-session" not in text
     assert "multipart_threshold = 5MB" in text and "max_attempts = 7" in text
     assert "retry_mode = standard" in text and "region = us-east-1" in text
-    assert not Path(kept).exists()  # gone with the block
+    with environment.settings_only() as again:
+        assert again == kept  # one copy while the file is unchanged
+    Path(config).write_text(CONFIG + "\n[profile other]\nregion = eu-west-1\n")
+    with environment.settings_only() as changed:
+        assert changed != kept and "eu-west-1" in Path(changed or "").read_text()
 
 
 def test_without_a_config_file_the_tests_own_errors_carry_no_context(tmp_path, monkeypatch

@@ -7,6 +7,7 @@ them (DESIGN §3.3): the variables below point botocore's whole credential chain
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -73,33 +74,43 @@ _IDENTITY = (r"aws_access_key_id|aws_secret_access_key|aws_session_token|"
 @contextlib.contextmanager
 def settings_only() -> Iterator[str | None]:
     """A copy of the developer's AWS config file (``AWS_CONFIG_FILE``, else ``~/.aws/config``)
-    holding only settings, for as long as the block runs: every key about identity, and every
-    ``sso-session`` section, is left out, so that replay keeps the settings that change which
-    calls are made and never reads a credential. None when there is no such file."""
+    holding only settings: every key about identity, and every ``sso-session`` section, is
+    left out, so that replay keeps the settings that change which calls are made and never
+    reads a credential. None when there is no such file. One copy per version of the file,
+    made at its first use and removed when the process ends: every replayed test asks."""
+    source = Path(os.environ.get("AWS_CONFIG_FILE") or Path.home() / ".aws" / "config")
+    try:
+        status = source.stat()
+    except OSError:
+        status = None
+    kept = _settings_copy(source, status.st_mtime_ns, status.st_size) if status else None
+    yield kept  # outside any except block: the test's own errors get no context
+
+
+@functools.cache
+def _settings_copy(source: Path, mtime_ns: int, size: int) -> str | None:
+    import atexit
     import configparser
+    import shutil
     import tempfile
 
-    source = Path(os.environ.get("AWS_CONFIG_FILE") or Path.home() / ".aws" / "config")
     parser = configparser.RawConfigParser(strict=False)
     try:
         parser.read_string(source.read_text(encoding="utf-8"))
-        readable = True
     except (OSError, UnicodeDecodeError, configparser.Error):
-        readable = False
-    if not readable:  # yielded outside the except: the test's own errors get no context
-        yield None
-        return
+        return None
     for section in parser.sections():
         if section.startswith("sso-session"):
             parser.remove_section(section)
             continue
         for key in [k for k in parser[section] if re.fullmatch(_IDENTITY, k)]:
             parser.remove_option(section, key)
-    with tempfile.TemporaryDirectory(prefix="awstape-settings-") as folder:
-        kept = Path(folder) / "config"
-        with kept.open("w", encoding="utf-8") as file:
-            parser.write(file)
-        yield str(kept)
+    folder = tempfile.mkdtemp(prefix="awstape-settings-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    kept = Path(folder) / "config"
+    with kept.open("w", encoding="utf-8") as file:
+        parser.write(file)
+    return str(kept)
 
 
 @contextlib.contextmanager
