@@ -130,3 +130,42 @@ def test_a_presigned_url_replays_by_what_it_asks_for(project: Project) -> None:
     assert [i["request"]["uri"] for i in http] == ["https://s3.amazonaws.com/pre-signed/k"]
     endpoint = (project.root / "endpoint.txt").read_text()
     project.pytest(offline=True, env={"LOCAL_S3": endpoint}).assert_outcomes(passed=2)
+
+
+AWS_ONLY = '''
+import http.client
+import os
+import urllib.request
+
+import boto3
+import pytest
+
+
+@pytest.mark.vcr
+def test_aws_only():
+    ssm = boto3.client("ssm", region_name="us-east-1")
+    ssm.put_parameter(Name="/only", Value="aws", Type="String")
+    if not os.environ.get("RECORDING"):
+        # Nothing for vcrpy to answer: pytest-recording opened no vcrpy cassette.
+        assert "VCR" not in http.client.HTTPConnection.__name__
+        if os.environ.get("PLAIN_REQUEST"):  # still stopped, in awstape's words
+            urllib.request.urlopen("http://example.com/unrecorded", timeout=5)
+
+
+@pytest.mark.vcr
+def test_asks_for_vcr(vcr):
+    assert vcr is not None  # a test that reads vcrpy's cassette still gets one
+    assert "VCR" in http.client.HTTPConnection.__name__
+    boto3.client("ssm", region_name="us-east-1").get_parameter(Name="/only")
+'''
+
+
+def test_a_replay_with_no_plain_http_pays_for_no_vcrpy_cassette(project: Project) -> None:
+    project.write("test_user.py", AWS_ONLY)
+    project.pytest("--record-mode=once", "--aws-standin",
+                   env={"RECORDING": "1"}).assert_outcomes(passed=2)
+    project.pytest("-k", "aws_only", offline=True).assert_outcomes(passed=1)
+    refused = project.pytest("-k", "aws_only", offline=True, env={"PLAIN_REQUEST": "1"})
+    refused.assert_outcomes(failed=1)
+    assert "example.com" in refused.output and "--record-mode" in refused.output
+    project.pytest("-k", "asks_for_vcr", offline=True).assert_outcomes(passed=1)

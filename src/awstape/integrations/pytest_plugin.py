@@ -168,13 +168,21 @@ def pytest_fixture_setup(
 ) -> Generator[None, Any, Any]:
     """Before pytest-recording opens its vcrpy cassette, put awstape's choices first."""
     if fixturedef.argname == "vcr" and _is_recorded(request):
-        from awstape.integrations import vcrpy_bridge
+        from awstape.integrations import vcrpy_bridge, vcrpy_unneeded
 
         mode = request.node.stash[_mode] = _record_mode(
             request.config, request.node, lambda: request.getfixturevalue("vcr_config"))
         request.config.stash[_session].persister.discard_saves = False
         markers = request.getfixturevalue("vcr_markers")
         vcr_config = request.getfixturevalue("vcr_config")
+        if vcrpy_unneeded.replay_without_vcrpy(request, mode, markers, vcr_config):
+            # pytest-recording opens no cassette for a test it sees without markers (see why)
+            kept = markers[:]
+            markers.clear()
+            try:
+                return (yield)
+            finally:
+                markers[:] = kept
         user_hook = vcr_config.get("before_record_request")
         user_response_hook = vcr_config.get("before_record_response")
         for marker in reversed(markers):  # pytest-recording's merge order: closest last
@@ -291,7 +299,8 @@ def awstape(request: pytest.FixtureRequest, vcr: Any) -> Iterator[Use | None]:
     from awstape.runtime.recording import Target, use_cassette
 
     session = request.config.stash[_session]
-    # vcrpy's own path for the test: pytest-recording's serializer suffix and long-name rule.
+    # vcrpy's own path for the test: pytest-recording's serializer suffix and long-name rule;
+    # where vcrpy is not needed (see vcrpy_unneeded), pytest-recording's default.
     path = Path(vcr._path) if vcr is not None else Path(
         request.getfixturevalue("vcr_cassette_dir"),
         f"{request.getfixturevalue('default_cassette_name')}.yaml")
@@ -337,8 +346,8 @@ def awstape(request: pytest.FixtureRequest, vcr: Any) -> Iterator[Use | None]:
         ) as use:
             if use.cassette.provenance.get("against") == "standin":  # recorded there: so again
                 use.tape.rerecord_hint = _rerecord_command(request, on_standin=True)
-            with (vcrpy_bridge.refusals_reported(use.guard) if use.guard is not None
-                  else contextlib.nullcontext()):
+            with (vcrpy_bridge.refusals_reported(use.guard)
+                  if use.guard is not None and vcr is not None else contextlib.nullcontext()):
                 yield use
             passed = request.node.stash.get(_passed, False)
             if use.tape.recorded or use.tape.replayed or use.tape.misses:
