@@ -197,9 +197,10 @@ def pytest_fixture_setup(
     elif fixturedef.scope != "function":  # class, module, package, session
         item = getattr(request, "_pyfuncitem", None)
         if item is not None and _is_recorded(item._request):
+            from awstape.integrations import wider_fixtures
             from awstape.runtime import engine
 
-            if engine.active() is None:
+            if engine.active() is None and wider_fixtures.may_call_aws(fixturedef):
                 return (yield from _wider_fixture_played(fixturedef, request, item))
     return (yield)
 
@@ -299,8 +300,7 @@ def awstape(request: pytest.FixtureRequest, vcr: Any) -> Iterator[Use | None]:
     from awstape.runtime.recording import Target, use_cassette
 
     session = request.config.stash[_session]
-    # vcrpy's own path for the test: pytest-recording's serializer suffix and long-name rule;
-    # where vcrpy is not needed (see vcrpy_unneeded), pytest-recording's default.
+    # vcrpy's path for the test (serializer suffix, long names), else the default one
     path = Path(vcr._path) if vcr is not None else Path(
         request.getfixturevalue("vcr_cassette_dir"),
         f"{request.getfixturevalue('default_cassette_name')}.yaml")
