@@ -25,10 +25,11 @@ from awstape.runtime.recording import RecordMode, use_cassette
 
 __all__ = ["cassette_path", "may_call_aws", "played_around"]
 
-# The recording machinery's own fixtures (pytest-recording's, awstape's): they make no AWS
-# call, and playing a cassette around each (once per module for vcr_cassette_dir) costs a vcrpy
-# cassette and an awstape one. (pytest's own run user code: setup_class is one of them.)
-_MACHINERY = ("pytest_recording.", "awstape.")
+# The recording machinery's own fixtures (pytest-recording's, awstape's, and pytest's
+# pytestconfig): they make no AWS call, and playing a cassette around each (once per module for
+# vcr_cassette_dir) costs a vcrpy cassette and an awstape one. (pytest's other wider fixtures
+# may run the user's code: setup_class is one.)
+_MACHINERY = ("pytest_recording.", "awstape.", "_pytest.fixtures.")
 
 
 def may_call_aws(fixturedef: Any) -> bool:

@@ -181,6 +181,5 @@ class Cassette:
 
     def record(self, interaction: Interaction) -> None:
         with self._lock:
-            interaction.played = True
+            interaction.played = True  # already used: a later identical call records anew
             self.interactions.append(interaction)
-            self._queue(interaction)  # indexed, but already used: a later identical call records
