@@ -64,5 +64,5 @@ def test_the_suite_benchmark_records_replays_and_gives_its_verdicts() -> None:
     assert len(verdicts) == 4, done.stdout
     assert done.returncode == int(any(v.startswith("- FAILS") for v in verdicts))
     for run in ("record: awstape", "record: vcrpy", "replay: awstape", "replay: vcrpy",
-                "replay: floor", "no calls: awstape"):
+                "replay: floor", "one call: awstape", "one call: unsigned floor"):
         assert f"| {run} |" in done.stdout
