@@ -320,7 +320,7 @@ _HANDLERS: list[tuple[str, Callable[..., Any], object]] = [
 def install() -> None:
     """Make every botocore session created from now on carry awstape's handlers."""
     builtin = botocore.handlers.BUILTIN_HANDLERS
-    if _HANDLERS[0] in builtin:
+    if builtin[-len(_HANDLERS):] == _HANDLERS or _HANDLERS[0] in builtin:
         return  # sessions made since the first install() have them already: never twice,
         # since botocore calls every before-send handler, and each one would play a call
     builtin.extend(_HANDLERS)

@@ -8,11 +8,15 @@ even when the code under test swallows the error.
 from __future__ import annotations
 
 import _socket
+import atexit
 import contextlib
+import functools
 import ipaddress
+import itertools
 import json
 import os
 import re
+import shutil
 import socket
 import tempfile
 import threading
@@ -207,24 +211,37 @@ def _children_guarded(guard: Guard) -> Iterator[None]:
     if os.environ.get(_REPORT):  # already a guarded child: its parent collects the report
         yield
         return
-    with tempfile.TemporaryDirectory(prefix="awstape-guard-") as folder:
-        report = guard.report = Path(folder) / "attempts"
-        (Path(folder) / "sitecustomize.py").write_text(_SITECUSTOMIZE, encoding="utf-8")
-        saved = {k: os.environ.get(k) for k in (_REPORT, _ALLOWED, "PYTHONPATH")}
-        os.environ[_REPORT] = str(report)
-        os.environ[_ALLOWED] = json.dumps(list(guard.allowed_hosts))
-        os.environ["PYTHONPATH"] = os.pathsep.join(
-            p for p in (folder, saved["PYTHONPATH"]) if p)
-        try:
-            yield
-        finally:
-            guard.attempts = guard.all_attempts()
-            guard.report = None
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+    folder = _children_folder()
+    report = guard.report = folder / f"attempts-{next(_reports)}"
+    saved = {k: os.environ.get(k) for k in (_REPORT, _ALLOWED, "PYTHONPATH")}
+    os.environ[_REPORT] = str(report)
+    os.environ[_ALLOWED] = json.dumps(list(guard.allowed_hosts))
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(folder), saved["PYTHONPATH"]) if p)
+    try:
+        yield
+    finally:
+        guard.attempts = guard.all_attempts()
+        guard.report = None
+        report.unlink(missing_ok=True)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+_reports = itertools.count()  # one report file per guard, in the process's one folder
+
+
+@functools.cache
+def _children_folder() -> Path:
+    """The folder put on children's path, with the ``sitecustomize`` that guards them: made
+    once per process (every replayed test has a guard), and removed when the process ends."""
+    folder = Path(tempfile.mkdtemp(prefix="awstape-guard-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    (folder / "sitecustomize.py").write_text(_SITECUSTOMIZE, encoding="utf-8")
+    return folder
 
 
 _SITECUSTOMIZE = """\
