@@ -274,3 +274,10 @@ def test_a_plain_member_before_a_secret_with_its_value_is_swept_as_stored() -> N
     assert fake != "shared-value-1234" and redacted["Name"] == fake
     other = dict(params, Name="another-name-5678")  # nothing to sweep: stored as sent
     assert Redactor().request_params(other, create)["Name"] == "another-name-5678"
+    # After one secret, before another with its value: swept as well.
+    basic = {"Name": "n", "AuthorizationType": "BASIC", "AuthParameters": {
+        "BasicAuthParameters": {"Password": "first-secret-1234", "Username": "second-7890"},
+        "InvocationHttpParameters": {"HeaderParameters": [
+            {"Key": "x", "Value": "second-7890", "IsValueSecret": True}]}}}
+    walked = Redactor().request_params(basic, create)
+    assert walked["AuthParameters"]["BasicAuthParameters"]["Username"] != "second-7890"

@@ -91,20 +91,21 @@ class Redactor:
         self.book.origin = "request"
         try:
             test = self._secret_test(model)
-            met_secret = False
-            before_secret: list[tuple[Any, Node, Any]] = []  # plain positions, as redacted
+            plain: list[tuple[Any, Node, Any]] = []  # plain positions, as redacted
+            before_last_secret = 0  # how many of them came before the call's last secret
 
             def redact(value: Any, node: Node) -> Any:
-                nonlocal met_secret
-                met_secret = met_secret or node.secret
+                nonlocal before_last_secret
                 redacted = self._redact(value, node)
-                if not met_secret and redacted is not DESCEND:
-                    before_secret.append((value, node, redacted))
+                if node.secret:
+                    before_last_secret = len(plain)
+                elif redacted is not DESCEND:
+                    plain.append((value, node, redacted))
                 return redacted
 
             redacted = walk(params, model.input_shape, redact, test)
-            if met_secret and any(self._redact(value, node) != was
-                                  for value, node, was in before_secret):
+            if any(self._redact(value, node) != was
+                   for value, node, was in plain[:before_last_secret]):
                 # Once more, with the call's secrets known: a plain member written before a
                 # secret with the same value ("Name": "test", then an API key "test") is then
                 # swept as it will be in the stored cassette. Fakes are the same each time.
