@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest_recording.plugin
 
-from awstape.integrations.wider_fixtures import may_call_aws
+from awstape.integrations.pytest_session import is_machinery
 
 
 def a_users_module_fixture() -> None:
@@ -14,6 +14,6 @@ def a_users_module_fixture() -> None:
 
 
 def test_the_users_fixtures_play_and_the_recording_machinerys_do_not() -> None:
-    assert may_call_aws(SimpleNamespace(func=a_users_module_fixture))
+    assert not is_machinery(SimpleNamespace(func=a_users_module_fixture))
     # pytest-recording's module-scoped cassette folder: asked for by every module's tests
-    assert not may_call_aws(SimpleNamespace(func=pytest_recording.plugin.vcr_cassette_dir))
+    assert is_machinery(SimpleNamespace(func=pytest_recording.plugin.vcr_cassette_dir))

@@ -24,6 +24,7 @@ import pytest
 # when a session may use a cassette (see uses_cassettes) or a marked test runs.
 from awstape.integrations.pytest_session import (
     PluginSession,
+    is_machinery,
     is_xdist_controller,
     on_standin,
     uses_cassettes,
@@ -197,10 +198,10 @@ def pytest_fixture_setup(
     elif fixturedef.scope != "function":  # class, module, package, session
         item = getattr(request, "_pyfuncitem", None)
         if item is not None and _is_recorded(item._request):
-            from awstape.integrations import wider_fixtures
             from awstape.runtime import engine
 
-            if engine.active() is None and wider_fixtures.may_call_aws(fixturedef):
+            # the machinery's own (vcr_cassette_dir, once per module) would cost two cassettes
+            if engine.active() is None and not is_machinery(fixturedef):
                 return (yield from _wider_fixture_played(fixturedef, request, item))
     return (yield)
 
@@ -295,15 +296,13 @@ def awstape(request: pytest.FixtureRequest, vcr: Any) -> Iterator[Use | None]:
     if not _is_recorded(request):
         yield None
         return
-    from awstape.integrations import vcrpy_bridge
+    from awstape.integrations import vcrpy_bridge, vcrpy_unneeded
     from awstape.redaction.redactor import Redactor
     from awstape.runtime.recording import Target, use_cassette
 
     session = request.config.stash[_session]
     # vcrpy's path for the test (serializer suffix, long names), else the default one
-    path = Path(vcr._path) if vcr is not None else Path(
-        request.getfixturevalue("vcr_cassette_dir"),
-        f"{request.getfixturevalue('default_cassette_name')}.yaml")
+    path = Path(vcr._path) if vcr is not None else vcrpy_unneeded.default_path(request)
     if request.config.getoption("--awstape-list"):
         from awstape.storage.manifest import ListedCassette
 

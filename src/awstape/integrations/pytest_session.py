@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from awstape.runtime.standin import StandIn
     from awstape.storage.manifest import Manifest
 
-__all__ = ["PluginSession", "is_xdist_controller", "on_standin", "uses_cassettes"]
+__all__ = ["PluginSession", "is_machinery", "is_xdist_controller", "on_standin",
+           "uses_cassettes"]
 
 
 @dataclass
@@ -90,6 +91,18 @@ def uses_cassettes(config: pytest.Config) -> bool:
         names[:] = [] if deep else [n for n in names
                                     if not n.startswith(".") and n not in _NOT_PROJECT]
     return False
+
+
+# The recording machinery's own fixtures: pytest-recording's, awstape's, and pytest's
+# pytestconfig. (pytest's other wider fixtures may run the user's code: setup_class is one.)
+_MACHINERY = ("pytest_recording.", "awstape.", "_pytest.fixtures.")
+
+
+def is_machinery(fixturedef: Any) -> bool:
+    """Whether a fixture is the recording machinery's own: it makes no AWS call, and takes
+    ``vcr`` only to run it."""
+    module = str(getattr(getattr(fixturedef, "func", None), "__module__", ""))
+    return f"{module}.".startswith(_MACHINERY)
 
 
 def is_xdist_controller(config: pytest.Config) -> bool:

@@ -13,20 +13,25 @@ the user's, which pytest-recording would use to find the file.
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from awstape.integrations.pytest_session import is_machinery
 from awstape.storage import fileformat
 
-__all__ = ["replay_without_vcrpy"]
+__all__ = ["default_path", "replay_without_vcrpy"]
 
 # vcrpy settings that decide where the cassette is or how it is read: with any of them, the
 # file is pytest-recording's to find.
 _FINDING = frozenset({"serializer", "path_transformer", "cassette_library_dir", "persister"})
-_LONGEST_NAME = 255  # pytest-recording shortens longer names (as the file system needs)
+try:  # pytest-recording shortens longer names, by the same measure
+    _LONGEST_NAME = os.pathconf(".", "PC_NAME_MAX")
+except (AttributeError, ValueError, OSError):
+    _LONGEST_NAME = 255
 
 
 def replay_without_vcrpy(request: pytest.FixtureRequest, mode: str, markers: Sequence[Any],
@@ -38,31 +43,28 @@ def replay_without_vcrpy(request: pytest.FixtureRequest, mode: str, markers: Seq
     settings = {*vcr_config, *(key for marker in markers for key in marker.kwargs)}
     if settings & _FINDING or _asks_for_vcr(request.node):
         return False
-    name = str(request.getfixturevalue("default_cassette_name"))
-    if len(name) + len(".yaml") > _LONGEST_NAME:
+    path = default_path(request)
+    if len(path.name) > _LONGEST_NAME:
         return False
-    path = Path(request.getfixturevalue("vcr_cassette_dir"), f"{name}.yaml")
     # None yet (once: recorded through vcrpy), vcrpy's own, or one with plain HTTP: vcrpy's.
     return path.is_file() and fileformat.lacks_section(path, "http")
 
 
+def default_path(request: pytest.FixtureRequest) -> Path:
+    """Where pytest-recording keeps the test's cassette by default (no serializer, no path
+    transformer of the user's, a name the file system takes whole)."""
+    return Path(request.getfixturevalue("vcr_cassette_dir"),
+                f"{request.getfixturevalue('default_cassette_name')}.yaml")
+
+
 def _asks_for_vcr(item: pytest.Item) -> bool:
-    """Whether the test, or a fixture it uses other than pytest-recording's and awstape's,
-    takes the ``vcr`` fixture."""
+    """Whether the test, or a fixture it uses other than the recording machinery's, takes the
+    ``vcr`` fixture."""
     function = getattr(item, "function", None)
     if function is not None and "vcr" in inspect.signature(function).parameters:
         return True
     info = getattr(item, "_fixtureinfo", None)
     if info is None:
         return True  # cannot tell: keep vcrpy
-    for name, definitions in info.name2fixturedefs.items():
-        if name in ("vcr", "awstape"):
-            continue
-        for definition in definitions:
-            if "vcr" in definition.argnames and not _is_pytest_recordings(definition):
-                return True
-    return False
-
-
-def _is_pytest_recordings(definition: Any) -> bool:
-    return str(getattr(definition.func, "__module__", "")).startswith("pytest_recording")
+    return any("vcr" in definition.argnames and not is_machinery(definition)
+               for definitions in info.name2fixturedefs.values() for definition in definitions)

@@ -23,20 +23,7 @@ from awstape.model.errors import AwstapeError, NetworkBlocked
 from awstape.runtime import engine
 from awstape.runtime.recording import RecordMode, use_cassette
 
-__all__ = ["cassette_path", "may_call_aws", "played_around"]
-
-# The recording machinery's own fixtures (pytest-recording's, awstape's, and pytest's
-# pytestconfig): they make no AWS call, and playing a cassette around each (once per module for
-# vcr_cassette_dir) costs a vcrpy cassette and an awstape one. (pytest's other wider fixtures
-# may run the user's code: setup_class is one.)
-_MACHINERY = ("pytest_recording.", "awstape.", "_pytest.fixtures.")
-
-
-def may_call_aws(fixturedef: Any) -> bool:
-    """Whether a class- or module-scoped fixture is one of the user's, to play a cassette."""
-    module = str(getattr(getattr(fixturedef, "func", None), "__module__", ""))
-    return not f"{module}.".startswith(_MACHINERY)
-
+__all__ = ["cassette_path", "played_around"]
 
 def cassette_path(item: pytest.Item, request: pytest.FixtureRequest, fixture: str) -> Path:
     """Beside the tests' own cassettes, as pytest-recording places them by default."""
