@@ -89,10 +89,9 @@ def settings_only() -> Iterator[str | None]:
 
 @functools.cache
 def _settings_copy(source: Path, mtime_ns: int, size: int) -> str | None:
-    import atexit
     import configparser
-    import shutil
-    import tempfile
+
+    from awstape.runtime.scratch import process_folder
 
     parser = configparser.RawConfigParser(strict=False)
     try:
@@ -105,9 +104,7 @@ def _settings_copy(source: Path, mtime_ns: int, size: int) -> str | None:
             continue
         for key in [k for k in parser[section] if re.fullmatch(_IDENTITY, k)]:
             parser.remove_option(section, key)
-    folder = tempfile.mkdtemp(prefix="awstape-settings-")
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    kept = Path(folder) / "config"
+    kept = process_folder("awstape-settings-") / "config"
     with kept.open("w", encoding="utf-8") as file:
         parser.write(file)
     return str(kept)

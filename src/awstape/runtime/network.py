@@ -8,7 +8,6 @@ even when the code under test swallows the error.
 from __future__ import annotations
 
 import _socket
-import atexit
 import contextlib
 import functools
 import ipaddress
@@ -16,9 +15,7 @@ import itertools
 import json
 import os
 import re
-import shutil
 import socket
-import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from awstape.model.errors import NetworkBlocked
+from awstape.runtime.scratch import process_folder
 
 __all__ = ["Guard", "blocked", "guard_this_process", "is_loopback", "without_loopback_port"]
 
@@ -238,8 +236,7 @@ _reports = itertools.count()  # one report file per guard, in the process's one 
 def _children_folder() -> Path:
     """The folder put on children's path, with the ``sitecustomize`` that guards them: made
     once per process (every replayed test has a guard), and removed when the process ends."""
-    folder = Path(tempfile.mkdtemp(prefix="awstape-guard-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    folder = process_folder("awstape-guard-")
     (folder / "sitecustomize.py").write_text(_SITECUSTOMIZE, encoding="utf-8")
     return folder
 

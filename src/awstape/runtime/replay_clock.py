@@ -51,7 +51,7 @@ class ReplayClock:
             return
         own = {_to_the_second(t) for t in supplied}
         drawn = [(holder, key, utc) for holder, key, utc in drawn
-                 if utc.replace(microsecond=0) not in own]
+                 if _to_the_second(utc) not in own]
         fresh = [utc for _, _, utc in drawn if utc not in self.moved]
         if fresh:
             now = now or _dt.datetime.now(_dt.UTC)
