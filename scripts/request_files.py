@@ -48,8 +48,9 @@ def load(path: str | Path) -> dict[str, Any]:
     except UnicodeDecodeError as error:
         raise RequestError(source, [f"byte {error.start}: not UTF-8 text (a request file is "
                                     "YAML)"]) from None
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)  # reads the text at once: a character YAML refuses fails here
         document = loader.get_single_data()
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
@@ -57,7 +58,8 @@ def load(path: str | Path) -> dict[str, Any]:
         raise RequestError(source, [f"{where}not valid YAML "
                                     f"({getattr(error, 'problem', error)})"]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if loader.duplicates:
         raise RequestError(source, loader.duplicates)
     if not isinstance(document, dict):

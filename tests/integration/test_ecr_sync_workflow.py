@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -98,3 +99,60 @@ class TestECRSyncWorkflow:
         broken.write_bytes(SAMPLE.read_bytes()[:15000])
         result = sync_images(image="backstage:latest", archive=broken)
         assert result.failed == 1 and "broken.tar" in result.outcomes[0].detail
+
+    def test_layers_already_in_ecr_are_not_uploaded_again(self, repository: str,
+                                                          tmp_path: Path) -> None:
+        """A bigger build of the same image shares its first two layers with the one pushed."""
+        sync_images(image="backstage:latest", repository_prefix=repository)
+        grown = tmp_path / "grown.tar"
+        grown.write_bytes(build_sample_image.build(layers=3))
+        result = sync_images(image="backstage:latest", archive=grown,
+                             repository_prefix=repository, overwrite=True)
+        [outcome] = result.outcomes
+        assert (outcome.status, outcome.layers_uploaded) == ("pushed", 2)  # config, layer 3
+        assert outcome.detail.startswith("2 blob(s) uploaded; tag moved from sha256:")
+
+    def test_layers_go_up_in_parts_of_the_given_size(self, repository: str) -> None:
+        result = sync_images(image="backstage:latest", repository_prefix=repository,
+                             part_size=4096)
+        assert result.pushed == 1
+        ecr = boto3.client("ecr")
+        manifest = json.loads(ecr.batch_get_image(
+            repositoryName=f"{repository}backstage",
+            imageIds=[{"imageTag": "latest"}])["images"][0]["imageManifest"])
+        digests = [manifest["config"]["digest"], *(d["digest"] for d in manifest["layers"])]
+        checked = ecr.batch_check_layer_availability(
+            repositoryName=f"{repository}backstage", layerDigests=digests)
+        assert [layer["layerAvailability"] for layer in checked["layers"]] == ["AVAILABLE"] * 3
+        assert checked["failures"] == []
+
+    def test_one_missing_image_fails_alone_among_several(self, repository: str) -> None:
+        result = sync_images(image=["nope:1", "backstage:latest"],
+                             repository_prefix=repository)
+        assert [(o.image, o.status) for o in result.outcomes] == [
+            ("nope:1", "failed"), ("backstage:latest", "pushed")]
+        assert not result.ok
+
+    def test_archives_are_looked_up_in_each_configured_place(
+            self, repository: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        empty = tmp_path / "empty"
+        empty.mkdir()
+        monkeypatch.setenv("ECR_SYNC_ARCHIVES", f"{empty}::{SAMPLE}")
+        assert sync_images(image="backstage:latest", repository_prefix=repository).pushed == 1
+
+
+@pytest.mark.parametrize(("source", "target"), [("docker", "aws"), ("local", "gcr")])
+def test_only_local_to_aws_is_supported(source: str, target: str) -> None:
+    with pytest.raises(ValueError, match=f"sync from '{source}' to '{target}': only local -> "
+                                         "aws is supported"):
+        sync_images(source=source, target=target)
+
+
+def test_without_configuration_archives_come_from_the_images_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ECR_SYNC_ARCHIVES")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "backstage.tar").write_bytes(SAMPLE.read_bytes())
+    [outcome] = sync_images(image="backstage:latest", dry_run=True).outcomes
+    assert (outcome.status, outcome.detail) == ("planned", "3 blobs, from images/backstage.tar")
