@@ -186,7 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.add_argument("images", nargs="+", metavar="IMAGE", help="e.g. backstage:latest")
         parser.add_argument("--archive", help="a docker-archive tar, an OCI layout, or a folder "
                                               "of them")
-        parser.add_argument("--repository-prefix", default="")
+        parser.add_argument("--repository-prefix", default="",
+                            help="put before each repository name, e.g. team/")
         parser.add_argument("--overwrite", action="store_true",
                             help="move a tag that holds another digest")
         parser.add_argument("--no-create-repository", action="store_true",

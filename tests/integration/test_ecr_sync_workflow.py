@@ -154,5 +154,6 @@ def test_without_configuration_archives_come_from_the_images_folder(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "images").mkdir()
     (tmp_path / "images" / "backstage.tar").write_bytes(SAMPLE.read_bytes())
-    [outcome] = sync_images(image="backstage:latest", dry_run=True).outcomes
-    assert (outcome.status, outcome.detail) == ("planned", "3 blobs, from images/backstage.tar")
+    [outcome] = sync_images(dry_run=True).outcomes  # backstage:latest, under no prefix
+    assert (outcome.image, outcome.status, outcome.detail, outcome.repository) == (
+        "backstage:latest", "planned", "3 blobs, from images/backstage.tar", "backstage")

@@ -92,13 +92,16 @@ def drop_after(postgres: LocalPostgres) -> Iterator[list[str]]:
 class TestRdsProvisioning:
     def test_database_exists_with_its_owner_then_no_change(
             self, postgres: LocalPostgres, instance_with_secrets: tuple[Any, str],
-            drop_after: list[str]) -> None:
+            drop_after: list[str], caplog: pytest.LogCaptureFixture) -> None:
         request, app_password = instance_with_secrets
         drop_after += [request.database_name, request.username]
+        caplog.set_level("INFO", logger="goldenpath")
 
         result = rds_provision.provision(request, connect_to=postgres.address)
         # The owner holds every database privilege already; only PUBLIC's are taken away.
         assert result.actions == ["role-created", "database-created", "public-revoked"]
+        assert caplog.messages == [f"RDS-0001 {request.database_name}: {action}"
+                                   for action in result.actions]
         with postgres.connect() as connection:
             owner = connection.execute(
                 "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s",

@@ -77,7 +77,9 @@ class TestSecretFlowCli:
 
     def test_creates_then_reports_no_change(self, cli: Any, tmp_path: Path,
                                             isolated_namespace: str,
+                                            caplog: pytest.LogCaptureFixture,
                                             cleanup: Callable[[Callable[[], Any]], None]) -> None:
+        caplog.set_level("INFO", logger="goldenpath")
         request = request_file(tmp_path, "secret-payments-api-key-ssm.yaml",
                                metadata={"name": isolated_namespace})
         name = f"/goldenpath/dev/payments/{isolated_namespace}"
@@ -92,6 +94,7 @@ class TestSecretFlowCli:
             "actions": ["created"], "changed": True, "dryRun": False, "ok": True,
             "name": name, "provider": "aws-ssm"}
         assert result["arn"] == ssm.get_parameter(Name=name)["Parameter"]["ARN"]
+        assert caplog.messages == [f"SEC-0011 {name}: created"]  # never the value
         assert cli(secret_flow.main, request) == (0, f"SEC-0011: {name} (aws-ssm): no change\n",
                                                   "")
 
@@ -155,15 +158,38 @@ class TestEcrSyncCli:
         code, out, _ = cli(ecr_sync.main, "backstage:latest", "--dry-run", "--json",
                            "--archive", str(SAMPLE), "--repository-prefix", "team/")
         [planned] = json.loads(out)["images"]
-        assert code == 0
+        assert code == 0 and out.startswith('{\n  "pushed": 0,\n  "skipped": 0,')
         assert planned == {"image": "backstage:latest", "status": "planned",
                            "detail": f"3 blobs, from {SAMPLE}",
                            "digest": planned["digest"], "repository": "team/backstage",
                            "layers_uploaded": 0}
         assert planned["digest"].startswith("sha256:")
 
+    def test_every_image_of_a_folder_is_planned(self, cli: Any, tmp_path: Path) -> None:
+        (tmp_path / "backstage.tar").write_bytes(SAMPLE.read_bytes())
+        (tmp_path / "other.tar").write_bytes(build_sample_image.build(tag="other:1"))
+        code, out, _ = cli(ecr_sync.main, "backstage:latest", "other:1", "--dry-run", "--json",
+                           "--archive", str(tmp_path))
+        assert code == 0
+        assert [(i["image"], i["status"], i["repository"]) for i in json.loads(out)["images"]] \
+            == [("backstage:latest", "planned", "backstage"), ("other:1", "planned", "other")]
+
+    def test_a_missing_repository_is_not_created_when_told_so(
+            self, cli: Any, isolated_namespace: str) -> None:
+        code, out, _ = cli(ecr_sync.main, "backstage:latest", "--archive", str(SAMPLE),
+                           "--repository-prefix", f"{isolated_namespace}/",
+                           "--no-create-repository", "--json")
+        [failed] = json.loads(out)["images"]
+        assert code == 1
+        assert (failed["status"], failed["repository"], failed["detail"]) == (
+            "failed", f"{isolated_namespace}/backstage",
+            f"repository {isolated_namespace}/backstage does not exist (create it, or allow "
+            "the sync to with create_repository)")
+
     def test_pushes_then_skips(self, cli: Any, isolated_namespace: str,
+                               caplog: pytest.LogCaptureFixture,
                                cleanup: Callable[[Callable[[], Any]], None]) -> None:
+        caplog.set_level("INFO", logger="goldenpath")
         ecr = boto3.client("ecr")
         cleanup(lambda: ecr.delete_repository(repositoryName=f"{isolated_namespace}/backstage",
                                               force=True))
@@ -174,6 +200,7 @@ class TestEcrSyncCli:
         assert {k: result[k] for k in ("pushed", "skipped", "failed", "dryRun", "ok")} == {
             "pushed": 1, "skipped": 0, "failed": 0, "dryRun": False, "ok": True}
         assert result["images"][0]["detail"] == "3 blob(s) uploaded"
+        assert caplog.messages == ["backstage:latest: pushed 3 blob(s) uploaded"]
         assert cli(ecr_sync.main, "backstage:latest", *prefix) == (0, (
             "backstage:latest: skipped (same digest in ECR)\npushed 0, skipped 1, failed 0\n"),
             "")
