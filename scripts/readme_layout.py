@@ -20,11 +20,13 @@ LAYERS = ("model", "redaction", "storage", "runtime", "integrations", "lifecycle
 OTHER_FOLDERS = {
     "scripts/": "the platform workflows, their request parsers, the demo, test.sh, demo.sh",
     "tests/unit/": "fast, no I/O",
-    "tests/contract/": "request files against their parsers, no AWS",
+    "tests/contract/": "request files against their parsers, --help, AWS errors; no AWS",
     "tests/integration/": "the workflows replayed from committed cassettes (real PostgreSQL)",
     "tests/framework/": "the plugin run as users run it: record on the stand-in, replay offline",
     "tests/adversarial/": "canaries in every encoding, ways out of replay, hostile cassettes, "
                           "nothing lost",
+    "tests/mutation/": "the workflows' mutation score (mutmut): the run, the equivalent "
+                       "mutants, a fixed sample in the suite",
     "benchmarks/": "replay.py, secrets.py, s3_bodies.py, suite.py: the speed tables above; "
                    "startup.py; "
                    "foreign_suites.py",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,8 @@ class _Loader(yaml.SafeLoader):
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, Hashable):
+                break  # PyYAML's own construct_mapping names it ("found unhashable key")
             if key in seen:
                 self.duplicates.append(f"line {key_node.start_mark.line + 1}: key {key!r} is "
                                        "given twice (keep one)")

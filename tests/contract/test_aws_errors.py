@@ -23,6 +23,9 @@ from scripts.workflow_cli import describe_aws_error
     ({"Error": {"Message": "no code"}, "ResponseMetadata": {}}, "TagResource",
      "TagResource: Error: no code"),
     ({}, "", "?: Error"),
+    # Only the separator is trimmed from the end, never the message's own last letters.
+    ({"Error": {"Code": "InvalidParameterValue", "Message": "not a valid UNIX"}},
+     "ModifyDBInstance", "ModifyDBInstance: InvalidParameterValue: not a valid UNIX"),
 ])
 def test_describe_aws_error(response: dict[str, Any], operation: str, expected: str) -> None:
     assert describe_aws_error(ClientError(response, operation)) == expected

@@ -260,6 +260,7 @@ def test_unknown_fields_are_named_with_the_known_ones_beside_them() -> None:
     ("", "the file must hold a mapping (apiVersion, kind, ...)"),
     ("a: 1\nb: [\n", "line 3, column 1: not valid YAML"),
     ("a: 1\na: 2\nb: 1\nb: 2\n", "line 2: key 'a' is given twice (keep one)"),
+    ("a: 1\n[x, y]: 2\n", "line 2, column 1: not valid YAML (found unhashable key)"),
 ])
 def test_files_that_are_no_request(tmp_path: Path, text: str, problem: str) -> None:
     path = tmp_path / "r.yaml"

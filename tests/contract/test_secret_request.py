@@ -118,7 +118,10 @@ def test_an_aws_error_names_the_service_that_failed_not_a_guess_from_the_operati
     def run(args: object) -> workflow_cli.Result:
         client = boto3.client("secretsmanager", region_name="us-east-1")
         with Stubber(client) as stub:  # botocore's own canned responses, through its events
+            stub.add_response("list_secrets", {"SecretList": []})
             stub.add_client_error("tag_resource", "ResourceNotFoundException", "no such secret")
+            # A call that succeeds comes back as AWS sent it: only failures are stamped.
+            assert client.list_secrets() == {"SecretList": []}
             client.tag_resource(SecretId="s", Tags=[{"Key": "k", "Value": "v"}])
         raise AssertionError("the stubbed call should have failed")
 

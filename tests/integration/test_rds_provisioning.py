@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
+import yaml
 
 from scripts import rds_provision, rds_request
 from scripts.local_postgres import LocalPostgres
@@ -205,6 +206,32 @@ class TestRdsProvisioning:
             rds_provision.provision(absent, connect_to="127.0.0.1:1")
         assert str(raised.value) == \
             f"secretsmanager.GetSecretValue: no secret {request.app_secret}-absent"
+
+    def test_the_command_line_reports_the_actions_then_no_change(
+            self, postgres: LocalPostgres, make_instance: MakeInstance, tmp_path: Path,
+            drop_after: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+        request, _ = make_instance()
+        drop_after += [request.database_name, request.username]
+        document = yaml.safe_load((REQUESTS / "rds-payments.yaml").read_text())
+        document["spec"].update(instance=request.instance, databaseName=request.database_name,
+                                username=request.username, masterSecret=request.master_secret,
+                                appSecret=request.app_secret)
+        file = tmp_path / "request.yaml"
+        file.write_text(yaml.safe_dump(document))
+        target = f"RDS-0001: database {request.database_name} on {request.instance}"
+        for expected in ("role-created, database-created, public-revoked", "no change"):
+            assert rds_provision.main([str(file), "--connect", postgres.address]) == 0
+            assert capsys.readouterr().out == f"{target}: {expected}\n"
+        with postgres.connect() as connection:  # a superuser master needs no membership
+            assert connection.execute(
+                "SELECT count(*) FROM pg_auth_members WHERE member = "
+                "(SELECT oid FROM pg_roles WHERE rolname = current_user)").fetchone() == (0,)
+
+    def test_an_ipv6_host_keeps_its_colons(self, make_instance: MakeInstance) -> None:
+        request, _ = make_instance()
+        with pytest.raises(rds_provision.WorkflowError,
+                           match=r"^RDS-0001: cannot reach PostgreSQL at ::1:1 as "):
+            rds_provision.provision(request, connect_to="::1:1")
 
     @pytest.mark.parametrize("address", ["localhost", "localhost:", ":5432", "host:port"])
     def test_a_connect_address_must_be_host_colon_port(

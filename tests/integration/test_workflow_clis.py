@@ -71,6 +71,7 @@ class TestSecretFlowCli:
         code, out, err = cli(secret_flow.main, request, "--json")
         failed = json.loads(out)
         assert (code, err, failed["ok"]) == (2, "", False)
+        assert out.startswith('{\n  "ok": false,\n  "error": ')
         assert failed["error"].startswith(f"{request}: 9 problem(s)")
         assert failed["problems"][-1] == \
             "spec.access.read[0]: must be an IAM role or user ARN (got 'not-an-arn')"
@@ -97,6 +98,18 @@ class TestSecretFlowCli:
         assert caplog.messages == [f"SEC-0011 {name}: created"]  # never the value
         assert cli(secret_flow.main, request) == (0, f"SEC-0011: {name} (aws-ssm): no change\n",
                                                   "")
+
+
+    def test_text_output_lists_every_action(
+            self, cli: Any, tmp_path: Path, isolated_namespace: str,
+            cleanup: Callable[[Callable[[], Any]], None]) -> None:
+        request = request_file(tmp_path, "secret-payments-db.yaml",
+                               metadata={"name": isolated_namespace})
+        name = f"goldenpath/dev/payments/{isolated_namespace}"
+        sm = boto3.client("secretsmanager")
+        cleanup(lambda: sm.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True))
+        assert cli(secret_flow.main, request) == (
+            0, f"SEC-0007: {name} (aws-secrets-manager): created, policy-set\n", "")
 
 
 class TestRdsProvisionCli:

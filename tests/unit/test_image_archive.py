@@ -225,6 +225,7 @@ def test_oci_names_from_containerd_or_ref_name_and_the_layout(tmp_path: Path) ->
         {"annotations": {"io.containerd.image.name": "docker.io/library/backstage:1.0",
                          "org.opencontainers.image.ref.name": "1.0"}},
         {"annotations": {"org.opencontainers.image.ref.name": "team/app"}},
+        {"annotations": {"org.opencontainers.image.ref.name": "app:1.0"}},
         {"annotations": {"org.opencontainers.image.ref.name": "2.0"},
          "mediaType": "application/vnd.docker.distribution.manifest.v2+json"},
     ])
@@ -232,10 +233,12 @@ def test_oci_names_from_containerd_or_ref_name_and_the_layout(tmp_path: Path) ->
     assert [(i.reference, i.media_type) for i in found] == [
         ("backstage:1.0", "application/vnd.oci.image.manifest.v1+json"),
         ("team/app:latest", "application/vnd.oci.image.manifest.v1+json"),
+        ("app:1.0", "application/vnd.oci.image.manifest.v1+json"),
         ("layout:2.0", "application/vnd.docker.distribution.manifest.v2+json")]
     [sample] = list(images(SAMPLE))
     assert found[0].config.read() == sample.config.read()
-    assert [b.digest for b in found[0].layers] == [b.digest for b in sample.layers]
+    assert [(b.digest, b.size, b.media_type) for b in (found[0].config, *found[0].layers)] \
+        == [(b.digest, b.size, b.media_type) for b in (sample.config, *sample.layers)]
     assert found[0].source == str(layout)
     assert find("team/app", [layout]).reference == "team/app:latest"
 
@@ -267,3 +270,11 @@ def test_an_oci_manifest_without_layers(tmp_path: Path) -> None:
         {"annotations": {"org.opencontainers.image.ref.name": "1"}}], manifest=manifest)
     [image] = list(images(layout))
     assert (image.layers, image.config.read()) == ((), sample.config.read())
+
+
+def test_an_oci_index_without_manifests_holds_no_image(tmp_path: Path) -> None:
+    layout, _ = oci_layout(tmp_path / "layout", [])
+    (layout / "index.json").write_text('{"schemaVersion": 2}')
+    assert list(images(layout)) == []
+    with pytest.raises(ImageArchiveError, match="no local image backstage:latest in"):
+        find("backstage:latest", [layout])
