@@ -42,19 +42,21 @@ MakeInstance = Callable[..., tuple[rds_request.RdsRequest, str]]
 def make_instance(postgres: LocalPostgres, isolated_namespace: str,
                   cleanup: Callable[[Callable[[], Any]], None],
                   passwords_used: list[str]) -> MakeInstance:
-    """Makes an RDS instance with its master secret (by default the local PostgreSQL's
-    superuser; ``master`` replaces or adds keys, a string replaces it whole) and an app secret;
-    returns the request for it and the app password."""
+    """Makes an RDS instance (its endpoint on ``port``) with its master secret (by default the
+    local PostgreSQL's superuser; ``master`` replaces or adds keys, a string replaces it whole)
+    and an app secret; returns the request for it and the app password."""
     rds, sm = boto3.client("rds"), boto3.client("secretsmanager")
     name = isolated_namespace.replace("-", "_")
 
-    def make(master: dict[str, Any] | str | None = None) -> tuple[rds_request.RdsRequest, str]:
+    def make(master: dict[str, Any] | str | None = None,
+             port: int | None = None) -> tuple[rds_request.RdsRequest, str]:
         app_password = secrets.token_urlsafe(24)
         passwords_used.extend([postgres.password, app_password])
         rds.create_db_instance(
             DBInstanceIdentifier=isolated_namespace, Engine="postgres",
             DBInstanceClass="db.t3.micro", MasterUsername=postgres.user,
-            MasterUserPassword=postgres.password, AllocatedStorage=20)
+            MasterUserPassword=postgres.password, AllocatedStorage=20,
+            **({"Port": port} if port else {}))  # RDS's default: 5432
         cleanup(lambda: rds.delete_db_instance(DBInstanceIdentifier=isolated_namespace,
                                                SkipFinalSnapshot=True))
         master_value = master if isinstance(master, str) else json.dumps(
@@ -141,7 +143,7 @@ class TestRdsProvisioning:
     def test_connects_where_the_master_secret_says(
             self, postgres: LocalPostgres, make_instance: MakeInstance,
             drop_after: list[str]) -> None:
-        request, _ = make_instance({"host": postgres.host, "port": postgres.port})
+        request, _ = make_instance({"host": postgres.host, "port": postgres.port}, port=5433)
         drop_after += [request.database_name, request.username]
         result = rds_provision.provision(request)
         assert result.actions == ["role-created", "database-created", "public-revoked"]
@@ -161,13 +163,21 @@ class TestRdsProvisioning:
 
     def test_without_a_port_the_endpoints_is_used_and_a_refusal_is_explained(
             self, postgres: LocalPostgres, make_instance: MakeInstance) -> None:
-        request, _ = make_instance({"host": "127.0.0.1"})
+        request, _ = make_instance({"host": "127.0.0.1"}, port=5433)
         with pytest.raises(rds_provision.WorkflowError) as raised:
             rds_provision.provision(request)
         message = str(raised.value)
         assert message.startswith(
-            f"RDS-0001: cannot reach PostgreSQL at 127.0.0.1:5432 as {postgres.user}: ")
+            f"RDS-0001: cannot reach PostgreSQL at 127.0.0.1:5433 as {postgres.user}: ")
+        assert "refused" in message.lower()  # PostgreSQL's own words follow
         assert postgres.password not in message
+
+    def test_the_master_secrets_database_is_the_one_connected_to(
+            self, postgres: LocalPostgres, make_instance: MakeInstance) -> None:
+        request, _ = make_instance({"dbname": "no_such_database"})
+        with pytest.raises(rds_provision.WorkflowError,
+                           match='database "no_such_database" does not exist'):
+            rds_provision.provision(request, connect_to=postgres.address)
 
     @pytest.mark.parametrize(("master", "problem"), [
         ({"password": ""}, "must be JSON with username, password; missing password"),
