@@ -263,7 +263,7 @@ def main() -> int:
               + table(results) + "\n\n" + lines + "\n")
     print(report)
     if args.readme:
-        write_into(Path(args.readme), "replay", report.rstrip("\n"))
+        write_into(Path(args.readme), "benchmarks/replay.py", report.rstrip("\n"))
     return 1 if failed else 0
 
 

@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     text, holds = report(results, args.reads, args.rounds)
     print(text)
     if args.readme:
-        write_into(Path(args.readme), "s3_bodies", text)
+        write_into(Path(args.readme), "benchmarks/s3_bodies.py", text)
     return 0 if holds else 1
 
 

@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     text = report(args.count, args.rounds, recorded, replayed)
     print(text)
     if args.readme:
-        write_into(Path(args.readme), "secrets", text)
+        write_into(Path(args.readme), "benchmarks/secrets.py", text)
     return 0 if verdict(replayed)[1] else 1
 
 

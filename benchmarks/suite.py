@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     text, holds = report(times, args.tests, args.rounds)
     print(text)
     if args.readme:
-        write_into(Path(args.readme), "suite", text)
+        write_into(Path(args.readme), "benchmarks/suite.py", text)
     return 0 if holds else 1
 
 

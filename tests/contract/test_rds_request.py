@@ -19,6 +19,7 @@ def test_valid_request() -> None:
 def test_hostile_and_reserved_names_and_every_other_problem_at_once() -> None:
     with pytest.raises(RequestError) as raised:
         rds_request.load(REQUESTS / "rds-hostile-names.yaml")
+    assert raised.value.source == str(REQUESTS / "rds-hostile-names.yaml")
     assert raised.value.problems == [
         "spec.databaseName: must be a lower-case identifier: a letter, then 2 to 62 letters, "
         "digits or underscores (pattern [a-z][a-z0-9_]{2,62}; got "

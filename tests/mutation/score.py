@@ -1,7 +1,8 @@
 """The workflows' mutation score: mutmut's mutants of scripts/, judged by the replayed suite.
 
     python -m tests.mutation.score              # every mutant (about 10 minutes on 2 cores)
-    python -m tests.mutation.score --sample 25  # one mutant in 25, as the test suite checks
+    python -m tests.mutation.score --sample 20  # one mutant in 20, as the test suite checks
+    python -m tests.mutation.score --readme README.md  # every mutant; the table into the README
 
 mutmut writes its ``mutants/`` beside the code, so it runs in a copy of the repository
 (``--keep DIR`` keeps it, for ``mutmut show`` and ``mutmut browse``). Which mutants, which
@@ -19,10 +20,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from benchmarks.readme import write_into
 
 ROOT = Path(__file__).resolve().parents[2]
 EQUIVALENT = Path(__file__).with_name("equivalent.txt")
@@ -49,13 +53,29 @@ class Score:
     def survivors(self) -> list[str]:
         return sorted(n for n, v in self.verdicts.items() if v not in KILLED)
 
-    def report(self) -> str:
+    def per_file(self) -> list[tuple[str, int, int]]:
+        """(file, killed, mutants) for each file of scripts/ that has mutants."""
         files: Counter[tuple[str, bool]] = Counter(
             (_file(n), v in KILLED) for n, v in self.verdicts.items())
+        return [(file, files[file, True], files[file, True] + files[file, False])
+                for file in sorted({f for f, _ in files})]
+
+    def markdown(self, seconds: float) -> str:
+        """The README's table: per file, then what survived and why it is kept."""
+        lines = ["| `scripts/` | killed | of | rate |", "|---|---:|---:|---:|"]
+        lines += [f"| `{file}` | {killed} | {total} | {killed / total:.1%} |"
+                  for file, killed, total in self.per_file()]
+        lines.append(f"| **all** | **{self.killed}** | **{len(self.verdicts)}** | "
+                     f"**{self.rate:.1%}** |")
+        lines += ["", f"Last full run: {len(self.verdicts)} mutants judged (the listed "
+                      f"equivalents left out), {seconds / 60:.0f} minutes on this machine's 2 "
+                      f"cores. Survivors: {', '.join(f'`{n}`' for n in self.survivors) or 'none'}."]
+        return "\n".join(lines)
+
+    def report(self) -> str:
         lines = [f"{'file':<24} {'killed':>7} {'of':>5}  rate"]
-        for file in sorted({f for f, _ in files}):
-            killed, total = files[file, True], files[file, True] + files[file, False]
-            lines.append(f"{file:<24} {killed:>7} {total:>5}  {killed / total:.1%}")
+        lines += [f"{file:<24} {killed:>7} {total:>5}  {killed / total:.1%}"
+                  for file, killed, total in self.per_file()]
         lines.append(f"{'all':<24} {self.killed:>7} {len(self.verdicts):>5}  {self.rate:.1%}")
         lines += [f"survived: {n} ({self.verdicts[n]})" for n in self.survivors]
         lines += [f"listed as equivalent but killed (take it off {EQUIVALENT.name}): {n}"
@@ -134,7 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--floor", type=float, default=FLOOR,
                         help=f"the lowest kill rate that passes (default {FLOOR})")
     parser.add_argument("--keep", type=Path, help="run in this folder and keep it")
+    parser.add_argument("--readme", type=Path,
+                        help="write the table into this README, between its markers")
     args = parser.parse_args(argv)
+    started = time.monotonic()
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=False)
         result = run(workspace(args.keep), args.sample)
@@ -142,6 +165,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="awstape-mutmut-") as folder:
             result = run(workspace(Path(folder)), args.sample)
     print(result.report())
+    if args.readme:
+        if args.sample != 1:
+            raise SystemExit("--readme takes a full run's figures, not a sample's")
+        write_into(args.readme, "tests/mutation/score.py",
+                   result.markdown(time.monotonic() - started))
     passed = result.rate >= args.floor
     print(f"{'PASS' if passed else 'FAIL'}: {result.rate:.1%} of {len(result.verdicts)} "
           f"mutants killed (floor {args.floor:.0%})")
