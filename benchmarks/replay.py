@@ -18,8 +18,9 @@ first, slows none alone):
 - botocore's Stubber;
 
 and the time to load the cassette, awstape's file against vcrpy's YAML, alternately first,
-both with the cyclic GC off. Each round makes ``--calls`` calls, or as many as a smaller
-cassette holds (each recording plays once). Figures are medians of per-call times over the
+both with the cyclic GC off, and the memory each loaded cassette keeps per interaction. Each
+round makes ``--calls`` calls, or as many as a smaller cassette holds (each recording plays
+once). Figures are medians of per-call times over the
 rounds, with the min-max spread of awstape's; the ratios are what to read. It prints
 whether each target holds and exits 1 when one fails; ``--readme`` writes the table and
 verdicts into the README, between its markers.
@@ -35,6 +36,7 @@ import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -216,14 +218,40 @@ def load_times(awstape_path: Path, vcrpy_path: Path, vcrpy_first: bool) -> tuple
     return awstape_ms, theirs()
 
 
+def memory_per_interaction(awstape_path: Path, vcrpy_path: Path,
+                           size: int) -> tuple[float, float]:
+    """KB each interaction of a loaded cassette keeps allocated (tracemalloc, after a full
+    collection), awstape's and vcrpy's: what a suite holds while a cassette plays."""
+    from vcr.persisters.filesystem import FilesystemPersister
+    from vcr.serializers import yamlserializer
+
+    def retained(load: Callable[[], object]) -> float:
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            kept = load()
+            gc.collect()
+            after = tracemalloc.get_traced_memory()[0]
+        finally:
+            tracemalloc.stop()
+        del kept
+        return (after - before) / size / 1024
+
+    return (retained(lambda: cassettes.load(awstape_path)),
+            retained(lambda: FilesystemPersister.load_cassette(str(vcrpy_path), yamlserializer)))
+
+
 def measure(size: int, calls: int, rounds: int, workdir: Path) -> dict[str, list[float]]:
     awstape_path, vcrpy_path = workdir / f"awstape-{size}.yaml", workdir / f"vcrpy-{size}.yaml"
     awstape_cassette(awstape_path, size)
     vcrpy_cassette(vcrpy_path, size)
+    memory, vcrpy_memory = memory_per_interaction(awstape_path, vcrpy_path, size)
     picks = sample(size, calls)
     # vcrpy scans the whole cassette twice per call: fewer calls keep big sizes bearable.
     vcrpy_picks = picks if size <= 1000 else picks[:: max(1, len(picks) // 10)]
     samples: dict[str, list[float]] = {k: [] for k in (*CONTENDERS, "load", "vcrpy load")}
+    samples["memory"], samples["vcrpy memory"] = [memory], [vcrpy_memory]  # no noise: once
     labels = list(CONTENDERS)
     for round_number in range(rounds + 1):  # the first is a warm-up, not kept
         shift = round_number % len(labels)
@@ -271,8 +299,9 @@ def table(results: dict[int, dict[str, list[float]]]) -> str:
     lines = [
         "| interactions | awstape µs/call | vcrpy | moto in-process | before-send floor "
         "| unsigned floor | Stubber | awstape / unsigned floor | awstape / floor "
-        "| vcrpy / floor | moto / awstape | load: awstape ms | vcrpy YAML ms | load speed-up |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| vcrpy / floor | moto / awstape | load: awstape ms | vcrpy YAML ms | load speed-up "
+        "| loaded: awstape KB/interaction | vcrpy KB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for size, samples in results.items():
         r = {k: statistics.median(v) for k, v in samples.items()}
@@ -282,7 +311,8 @@ def table(results: dict[int, dict[str, list[float]]]) -> str:
             f"| {r['floor']:.0f} | {r['unsigned floor']:.0f} | {r['stubber']:.0f} "
             f"| {r['awstape'] / r['unsigned floor']:.2f}x | {r['awstape'] / r['floor']:.2f}x "
             f"| {r['vcrpy'] / r['floor']:.2f}x | {r['moto'] / r['awstape']:.2f}x "
-            f"| {r['load']:.1f} | {r['vcrpy load']:.1f} | {r['vcrpy load'] / r['load']:.0f}x |")
+            f"| {r['load']:.1f} | {r['vcrpy load']:.1f} | {r['vcrpy load'] / r['load']:.0f}x "
+            f"| {r['memory']:.2f} | {r['vcrpy memory']:.2f} |")
     return "\n".join(lines)
 
 
@@ -309,6 +339,11 @@ def verdicts(results: dict[int, dict[str, list[float]]]) -> tuple[str, bool]:
         speedup = medians[1000]["vcrpy load"] / medians[1000]["load"]
         check("load of 1,000 interactions, vcrpy YAML vs awstape", speedup, "at least 10x",
               speedup >= 10)
+    largest = medians[sizes[-1]]["memory"]
+    check(f"memory per interaction, {sizes[-1]:,} vs {sizes[0]:,} interactions",
+          largest / small["memory"], "at most 1.2x: linear", largest <= 1.2 * small["memory"])
+    lines.append(f"- {'holds' if largest <= 4 else 'FAILS'}: memory per interaction of a "
+                 f"loaded cassette, {sizes[-1]:,} interactions: {largest:.2f} KB (at most 4 KB)")
     return "\n".join(lines), any(line.startswith("- FAILS") for line in lines)
 
 

@@ -34,9 +34,11 @@ def test_the_replay_benchmark_runs_and_gives_a_verdict_for_each_target() -> None
                           text=True, timeout=300, check=False)
     assert done.returncode in (0, 1), done.stdout + done.stderr
     verdicts = [line for line in done.stdout.splitlines() if line.startswith("- ")]
-    assert len(verdicts) == 2 and all(v.startswith(("- holds", "- FAILS")) for v in verdicts)
+    assert len(verdicts) == 4 and all(v.startswith(("- holds", "- FAILS")) for v in verdicts)
     assert done.returncode == int(any(v.startswith("- FAILS") for v in verdicts))
-    assert "| unsigned floor |" in done.stdout
+    assert "| unsigned floor |" in done.stdout and "| loaded: awstape KB/interaction |" in \
+        done.stdout
+    assert "memory per interaction of a loaded cassette, 50 interactions: " in done.stdout
 
 
 def test_the_s3_bodies_benchmark_runs_and_writes_its_table_into_a_readme(tmp_path: Path) -> None:
