@@ -49,7 +49,10 @@ def servers_of(controller: int) -> int:
                 continue
             pid = int(entry.name)
             while pid > 1 and pid != controller:
-                pid = int((Path("/proc") / str(pid) / "stat").read_text().split()[3])
+                # The parent's pid follows the state, after the name in brackets, which may
+                # hold spaces (xdist names its workers so when setproctitle is installed).
+                stat = (Path("/proc") / str(pid) / "stat").read_text()
+                pid = int(stat.rpartition(")")[2].split()[1])
             found += pid == controller
         except (OSError, ValueError, IndexError):
             continue
