@@ -1,6 +1,6 @@
 """The workflows' mutation score: mutmut's mutants of scripts/, judged by the replayed suite.
 
-    python -m tests.mutation.score              # every mutant (about 10 minutes on 2 cores)
+    python -m tests.mutation.score              # every mutant (about 15 minutes on 2 cores)
     python -m tests.mutation.score --sample 20  # one mutant in 20, as the test suite checks
     python -m tests.mutation.score --readme README.md  # every mutant; the table into the README
 
@@ -61,7 +61,7 @@ class Score:
                 for file in sorted({f for f, _ in files})]
 
     def markdown(self, seconds: float) -> str:
-        """The README's table: per file, then what survived and why it is kept."""
+        """The README's table: per file, then the run's size and time and the survivors."""
         lines = ["| `scripts/` | killed | of | rate |", "|---|---:|---:|---:|"]
         lines += [f"| `{file}` | {killed} | {total} | {killed / total:.1%} |"
                   for file, killed, total in self.per_file()]
