@@ -11,11 +11,12 @@ Replay (the default, as in CI): no credentials, no network but the local Postgre
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from scripts import local_postgres
 
@@ -56,3 +57,28 @@ def postgres() -> Iterator[local_postgres.LocalPostgres]:
     """A real PostgreSQL on loopback for the session, in recording and in replay alike."""
     with local_postgres.running() as database:
         yield database
+
+
+Main = Callable[[Sequence[str]], int]
+Cli = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Cli:
+    """Runs a workflow's ``main(argv)`` in this process: (exit code, stdout, stderr)."""
+    def run(main: Main, *argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+    return run
+
+
+def request_file(folder: Path, source: str, **changes: Any) -> str:
+    """A copy of a committed request in ``folder``, top-level sections changed (a mapping is
+    merged one level down)."""
+    document = yaml.safe_load((REQUESTS / source).read_text())
+    for key, value in changes.items():
+        document[key] = {**document.get(key, {}), **value} if isinstance(value, dict) else value
+    path = folder / source
+    path.write_text(yaml.safe_dump(document))
+    return str(path)

@@ -13,13 +13,12 @@ from typing import Any
 
 import boto3
 import pytest
-import yaml
 
 from scripts import rds_provision, rds_request
 from scripts.local_postgres import LocalPostgres
 from scripts.request_files import RequestError
 
-from .conftest import FIXTURES, REQUESTS
+from .conftest import FIXTURES, REQUESTS, Cli, request_file
 
 pytestmark = pytest.mark.vcr
 CASSETTES = FIXTURES / "mock_responses" / Path(__file__).stem
@@ -219,19 +218,17 @@ class TestRdsProvisioning:
 
     def test_the_command_line_reports_the_actions_then_no_change(
             self, postgres: LocalPostgres, make_instance: MakeInstance, tmp_path: Path,
-            drop_after: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+            drop_after: list[str], cli: Cli) -> None:
         request, _ = make_instance()
         drop_after += [request.database_name, request.username]
-        document = yaml.safe_load((REQUESTS / "rds-payments.yaml").read_text())
-        document["spec"].update(instance=request.instance, databaseName=request.database_name,
-                                username=request.username, masterSecret=request.master_secret,
-                                appSecret=request.app_secret)
-        file = tmp_path / "request.yaml"
-        file.write_text(yaml.safe_dump(document))
+        file = request_file(tmp_path, "rds-payments.yaml", spec={
+            "instance": request.instance, "databaseName": request.database_name,
+            "username": request.username, "masterSecret": request.master_secret,
+            "appSecret": request.app_secret})
         target = f"RDS-0001: database {request.database_name} on {request.instance}"
         for expected in ("role-created, database-created, public-revoked", "no change"):
-            assert rds_provision.main([str(file), "--connect", postgres.address]) == 0
-            assert capsys.readouterr().out == f"{target}: {expected}\n"
+            assert cli(rds_provision.main, file, "--connect", postgres.address) == (
+                0, f"{target}: {expected}\n", "")
         with postgres.connect() as connection:  # a superuser master needs no membership
             assert connection.execute(
                 "SELECT count(*) FROM pg_auth_members WHERE member = "
@@ -285,7 +282,6 @@ class TestRdsProvisioning:
             result = rds_provision.provision(request, connect_to=postgres.address)
             assert result.actions == ["role-created", "database-created", "public-revoked"]
             postgres.connect(request.database_name, request.username, app_password).close()
-        finally:
+        finally:  # the database and the app role go with drop_after
             with postgres.connect() as connection:
-                connection.execute(f'DROP DATABASE IF EXISTS "{request.database_name}"')
                 connection.execute(f"DROP ROLE {master}")

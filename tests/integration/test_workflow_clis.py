@@ -9,45 +9,23 @@ reaches; tests/contract runs the same entry points as subprocesses.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-import yaml
 
 from scripts import build_sample_image, ecr_sync, rds_provision, secret_flow
 
-from .conftest import REQUESTS, TEST_DATA
+from .conftest import REQUESTS, TEST_DATA, Cli, request_file
 
 pytestmark = pytest.mark.vcr
 SAMPLE = TEST_DATA / "sample-image.tar"
-Main = Callable[[Sequence[str]], int]
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
-    """Runs a workflow's main(argv): (exit code, stdout, stderr)."""
-    def run(main: Main, *argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-    return run
-
-
-def request_file(tmp_path: Path, source: str, **changes: Any) -> str:
-    """A copy of a committed request with top-level sections changed (merged one level)."""
-    document = yaml.safe_load((REQUESTS / source).read_text())
-    for key, value in changes.items():
-        document[key] = {**document.get(key, {}), **value} if isinstance(value, dict) else value
-    path = tmp_path / source
-    path.write_text(yaml.safe_dump(document))
-    return str(path)
 
 
 class TestSecretFlowCli:
-    def test_dry_run_prints_the_plan_and_exits_0(self, cli: Any) -> None:
+    def test_dry_run_prints_the_plan_and_exits_0(self, cli: Cli) -> None:
         request = str(REQUESTS / "secret-payments-db.yaml")
         code, out, err = cli(secret_flow.main, request, "--dry-run")
         assert (code, err) == (0, "")
@@ -63,7 +41,7 @@ class TestSecretFlowCli:
             "provider": "aws-secrets-manager", "arn": ""}
         assert result["plan"]["recoveryWindowDays"] == 7
 
-    def test_an_invalid_request_exits_2_with_every_problem(self, cli: Any) -> None:
+    def test_an_invalid_request_exits_2_with_every_problem(self, cli: Cli) -> None:
         request = str(REQUESTS / "secret-invalid-everything.yaml")
         code, out, err = cli(secret_flow.main, request)
         assert (code, out) == (2, "")
@@ -76,7 +54,7 @@ class TestSecretFlowCli:
         assert failed["problems"][-1] == \
             "spec.access.read[0]: must be an IAM role or user ARN (got 'not-an-arn')"
 
-    def test_creates_then_reports_no_change(self, cli: Any, tmp_path: Path,
+    def test_creates_then_reports_no_change(self, cli: Cli, tmp_path: Path,
                                             isolated_namespace: str,
                                             caplog: pytest.LogCaptureFixture,
                                             cleanup: Callable[[Callable[[], Any]], None]) -> None:
@@ -101,7 +79,7 @@ class TestSecretFlowCli:
 
 
     def test_text_output_lists_every_action(
-            self, cli: Any, tmp_path: Path, isolated_namespace: str,
+            self, cli: Cli, tmp_path: Path, isolated_namespace: str,
             cleanup: Callable[[Callable[[], Any]], None]) -> None:
         request = request_file(tmp_path, "secret-payments-db.yaml",
                                metadata={"name": isolated_namespace})
@@ -113,7 +91,7 @@ class TestSecretFlowCli:
 
 
 class TestRdsProvisionCli:
-    def test_dry_run_names_database_and_instance(self, cli: Any) -> None:
+    def test_dry_run_names_database_and_instance(self, cli: Cli) -> None:
         code, out, _ = cli(rds_provision.main, str(REQUESTS / "rds-payments.yaml"), "--dry-run")
         assert (code, out) == (0, "RDS-0001: would provision database payments on "
                                   "goldenpath-dev-shared; nothing done\n")
@@ -123,7 +101,7 @@ class TestRdsProvisionCli:
         assert (code, result["endpoint"], result["dryRun"], result["plan"]["owner"]) == \
             (0, "", True, "payments_app")
 
-    def test_a_missing_instance_exits_1_in_aws_terms(self, cli: Any, tmp_path: Path,
+    def test_a_missing_instance_exits_1_in_aws_terms(self, cli: Cli, tmp_path: Path,
                                                     isolated_namespace: str) -> None:
         request = request_file(tmp_path, "rds-payments.yaml",
                                spec={"instance": f"{isolated_namespace}-absent"})
@@ -138,7 +116,7 @@ class TestRdsProvisionCli:
                                   "spec.instance"}, "")
 
     def test_an_aws_error_exits_1_naming_service_operation_and_code(
-            self, cli: Any, tmp_path: Path, isolated_namespace: str,
+            self, cli: Cli, tmp_path: Path, isolated_namespace: str,
             cleanup: Callable[[Callable[[], Any]], None]) -> None:
         """The master secret is scheduled for deletion: Secrets Manager refuses to read it."""
         rds, sm = boto3.client("rds"), boto3.client("secretsmanager")
@@ -160,7 +138,7 @@ class TestRdsProvisionCli:
 
 
 class TestEcrSyncCli:
-    def test_dry_run_plans_each_image_and_a_missing_one_fails_alone(self, cli: Any,
+    def test_dry_run_plans_each_image_and_a_missing_one_fails_alone(self, cli: Cli,
                                                                     tmp_path: Path) -> None:
         code, out, err = cli(ecr_sync.main, "nope:1", "backstage:latest", "--dry-run",
                              "--archive", str(SAMPLE))
@@ -178,7 +156,7 @@ class TestEcrSyncCli:
                            "layers_uploaded": 0}
         assert planned["digest"].startswith("sha256:")
 
-    def test_every_image_of_a_folder_is_planned(self, cli: Any, tmp_path: Path) -> None:
+    def test_every_image_of_a_folder_is_planned(self, cli: Cli, tmp_path: Path) -> None:
         (tmp_path / "backstage.tar").write_bytes(SAMPLE.read_bytes())
         (tmp_path / "other.tar").write_bytes(build_sample_image.build(tag="other:1"))
         code, out, _ = cli(ecr_sync.main, "backstage:latest", "other:1", "--dry-run", "--json",
@@ -188,7 +166,7 @@ class TestEcrSyncCli:
             == [("backstage:latest", "planned", "backstage"), ("other:1", "planned", "other")]
 
     def test_a_missing_repository_is_not_created_when_told_so(
-            self, cli: Any, isolated_namespace: str) -> None:
+            self, cli: Cli, isolated_namespace: str) -> None:
         code, out, _ = cli(ecr_sync.main, "backstage:latest", "--archive", str(SAMPLE),
                            "--repository-prefix", f"{isolated_namespace}/",
                            "--no-create-repository", "--json")
@@ -199,7 +177,7 @@ class TestEcrSyncCli:
             f"repository {isolated_namespace}/backstage does not exist (create it, or allow "
             "the sync to with create_repository)")
 
-    def test_pushes_then_skips(self, cli: Any, isolated_namespace: str,
+    def test_pushes_then_skips(self, cli: Cli, isolated_namespace: str,
                                caplog: pytest.LogCaptureFixture,
                                cleanup: Callable[[Callable[[], Any]], None]) -> None:
         caplog.set_level("INFO", logger="goldenpath")
@@ -218,7 +196,7 @@ class TestEcrSyncCli:
             "backstage:latest: skipped (same digest in ECR)\npushed 0, skipped 1, failed 0\n"),
             "")
 
-    def test_a_refused_tag_exits_1(self, cli: Any, tmp_path: Path, isolated_namespace: str,
+    def test_a_refused_tag_exits_1(self, cli: Cli, tmp_path: Path, isolated_namespace: str,
                                    cleanup: Callable[[Callable[[], Any]], None]) -> None:
         ecr = boto3.client("ecr")
         cleanup(lambda: ecr.delete_repository(repositoryName=f"{isolated_namespace}/backstage",

@@ -18,6 +18,41 @@ SAMPLE = (Path(__file__).resolve().parents[1] / "integration" / "fixtures" / "te
           / "sample-image.tar")
 
 
+# Archives as other tools write them, made here.
+
+def tar_of(files: dict[str, bytes], prefix: str = "") -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(prefix + name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def sample_files() -> dict[str, bytes]:
+    with tarfile.open(SAMPLE) as tar:
+        return {m.name: tar.extractfile(m).read() for m in tar.getmembers()  # type: ignore[union-attr]
+                if m.isfile()}
+
+
+def oci_layout(folder: Path, descriptors: list[dict[str, object]],
+               manifest: bytes | None = None) -> Path:
+    """An OCI layout of the sample image's blobs in ``folder``; every descriptor points at
+    ``manifest`` (the sample's own by default)."""
+    [docker] = list(images(SAMPLE))
+    manifest = docker.manifest if manifest is None else manifest
+    blobs = folder / "blobs" / "sha256"
+    blobs.mkdir(parents=True)
+    for data in (manifest, docker.config.read(), *(b.read() for b in docker.layers)):
+        (blobs / hashlib.sha256(data).hexdigest()).write_bytes(data)
+    (folder / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
+    digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
+    (folder / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [
+        {"digest": digest, "size": len(manifest), **d} for d in descriptors]}))
+    return folder
+
+
 def test_the_committed_sample_image_is_what_the_script_builds() -> None:
     assert build_sample_image.build() == SAMPLE.read_bytes()
     assert build_sample_image.build(variant="x") != SAMPLE.read_bytes()
@@ -37,20 +72,15 @@ def test_docker_archive_gives_manifest_config_and_layers_with_digests() -> None:
 
 def test_oci_layout_directory(tmp_path: Path) -> None:
     [docker] = list(images(SAMPLE))
-    layout = tmp_path / "backstage"
-    blobs = layout / "blobs" / "sha256"
-    blobs.mkdir(parents=True)
-    for data in (docker.manifest, docker.config.read(), *(b.read() for b in docker.layers)):
-        (blobs / hashlib.sha256(data).hexdigest()).write_bytes(data)
-    (layout / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
-    (layout / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [{
-        "mediaType": docker.media_type, "digest": docker.digest, "size": len(docker.manifest),
-        "annotations": {"org.opencontainers.image.ref.name": "latest"}}]}))
+    layout = oci_layout(tmp_path / "backstage", [{
+        "mediaType": docker.media_type,
+        "annotations": {"org.opencontainers.image.ref.name": "latest"}}])
     [oci] = list(images(layout))
     assert (oci.reference, oci.digest) == ("backstage:latest", docker.digest)
     assert find("backstage:latest", [tmp_path]).digest == docker.digest
 
-    (blobs / docker.layers[0].digest.removeprefix("sha256:")).write_bytes(b"tampered")
+    blob = layout / "blobs" / "sha256" / docker.layers[0].digest.removeprefix("sha256:")
+    blob.write_bytes(b"tampered")
     with pytest.raises(ImageArchiveError, match="does not match its digest"):
         oci.layers[0].read()
 
@@ -95,41 +125,6 @@ def test_missing_image_names_where_it_looked(tmp_path: Path) -> None:
 ])
 def test_split_reference(reference: str, expected: tuple[str, str]) -> None:
     assert split_reference(reference) == expected
-
-
-# --- archives as other tools write them ----------------------------------------------------
-
-def tar_of(files: dict[str, bytes], prefix: str = "") -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(prefix + name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
-def sample_files() -> dict[str, bytes]:
-    with tarfile.open(SAMPLE) as tar:
-        return {m.name: tar.extractfile(m).read() for m in tar.getmembers()  # type: ignore[union-attr]
-                if m.isfile()}
-
-
-def oci_layout(folder: Path, descriptors: list[dict[str, object]],
-               manifest: bytes | None = None) -> tuple[Path, bytes]:
-    """An OCI layout of the sample image's blobs; every descriptor points at ``manifest``
-    (the sample's own by default). Returns the folder and the manifest's bytes."""
-    [docker] = list(images(SAMPLE))
-    manifest = docker.manifest if manifest is None else manifest
-    blobs = folder / "blobs" / "sha256"
-    blobs.mkdir(parents=True)
-    for data in (manifest, docker.config.read(), *(b.read() for b in docker.layers)):
-        (blobs / hashlib.sha256(data).hexdigest()).write_bytes(data)
-    (folder / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
-    digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
-    (folder / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [
-        {"digest": digest, "size": len(manifest), **d} for d in descriptors]}))
-    return folder, manifest
 
 
 def test_tar_members_named_with_a_leading_dot_slash(tmp_path: Path) -> None:
@@ -193,7 +188,7 @@ def test_messages_for_what_is_no_image(tmp_path: Path) -> None:
         list(images(only_index))
     assert str(raised.value) == (f"{only_index}: neither a docker-archive (manifest.json) nor "
                                  "an OCI layout (oci-layout, index.json)")
-    layout, _ = oci_layout(tmp_path / "layout",
+    layout = oci_layout(tmp_path / "layout",
                            [{"annotations": {"org.opencontainers.image.ref.name": "1"}}])
     [image] = list(images(layout))
     blob = layout / "blobs" / "sha256" / image.layers[0].digest.removeprefix("sha256:")
@@ -220,7 +215,7 @@ def test_a_folder_with_one_broken_and_one_good_archive(tmp_path: Path) -> None:
 
 
 def test_oci_names_from_containerd_or_ref_name_and_the_layout(tmp_path: Path) -> None:
-    layout, _ = oci_layout(tmp_path / "layout", [
+    layout = oci_layout(tmp_path / "layout", [
         {"mediaType": "application/vnd.oci.image.manifest.v1+json"},  # no name: skipped
         {"annotations": {"io.containerd.image.name": "docker.io/library/backstage:1.0",
                          "org.opencontainers.image.ref.name": "1.0"}},
@@ -244,7 +239,7 @@ def test_oci_names_from_containerd_or_ref_name_and_the_layout(tmp_path: Path) ->
 
 
 def test_an_oci_layout_in_a_tar_is_named_after_the_file(tmp_path: Path) -> None:
-    layout, _ = oci_layout(tmp_path / "layout",
+    layout = oci_layout(tmp_path / "layout",
                            [{"annotations": {"org.opencontainers.image.ref.name": "3.1"}}])
     archive = tmp_path / "backstage.tar"
     with tarfile.open(archive, "w") as tar:
@@ -254,7 +249,7 @@ def test_an_oci_layout_in_a_tar_is_named_after_the_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("manifest", [b'{"layers": []}', b"[1]", b"{"])
 def test_an_oci_manifest_that_is_no_image_manifest(tmp_path: Path, manifest: bytes) -> None:
-    layout, _ = oci_layout(tmp_path / "layout", [
+    layout = oci_layout(tmp_path / "layout", [
         {"annotations": {"org.opencontainers.image.ref.name": "1"}}], manifest=manifest)
     digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
     with pytest.raises(ImageArchiveError) as raised:
@@ -266,14 +261,14 @@ def test_an_oci_manifest_without_layers(tmp_path: Path) -> None:
     [sample] = list(images(SAMPLE))
     manifest = json.dumps({"config": {"digest": sample.config.digest, "size": sample.config.size,
                                       "mediaType": sample.config.media_type}}).encode()
-    layout, _ = oci_layout(tmp_path / "layout", [
+    layout = oci_layout(tmp_path / "layout", [
         {"annotations": {"org.opencontainers.image.ref.name": "1"}}], manifest=manifest)
     [image] = list(images(layout))
     assert (image.layers, image.config.read()) == ((), sample.config.read())
 
 
 def test_an_oci_index_without_manifests_holds_no_image(tmp_path: Path) -> None:
-    layout, _ = oci_layout(tmp_path / "layout", [])
+    layout = oci_layout(tmp_path / "layout", [])
     (layout / "index.json").write_text('{"schemaVersion": 2}')
     assert list(images(layout)) == []
     with pytest.raises(ImageArchiveError, match="no local image backstage:latest in"):
