@@ -25,6 +25,7 @@ from awstape.runtime.recording import RecordMode, use_cassette
 
 __all__ = ["cassette_path", "played_around"]
 
+
 def cassette_path(item: pytest.Item, request: pytest.FixtureRequest, fixture: str) -> Path:
     """Beside the tests' own cassettes, as pytest-recording places them by default."""
     module = Path(str(item.path))

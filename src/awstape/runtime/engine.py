@@ -320,6 +320,7 @@ _HANDLERS: list[tuple[str, Callable[..., Any], object]] = [
 def install() -> None:
     """Make every botocore session created from now on carry awstape's handlers."""
     builtin = botocore.handlers.BUILTIN_HANDLERS
+    # Ours at the end (the usual case, seen without a scan of botocore's list), or anywhere.
     if builtin[-len(_HANDLERS):] == _HANDLERS or _HANDLERS[0] in builtin:
         return  # sessions made since the first install() have them already: never twice,
         # since botocore calls every before-send handler, and each one would play a call
