@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 from awstape.model.calls import (
@@ -12,8 +13,12 @@ from awstape.model.calls import (
     differences,
     input_shape,
     match_key,
+    match_view,
+    matched_as_given,
     operation_model,
 )
+from awstape.model.shapes import model_sensitive
+from awstape.redaction.rules import PathRule, Rules
 
 
 def shape(dotted: str):
@@ -127,3 +132,47 @@ def test_a_value_swept_at_save_for_a_secret_revealed_later_is_matched_by_presenc
     assert loaded.interactions[0].late == ("EventPattern",)
     assert loaded.play(name, {"Name": "other", "EventPattern": pattern}) is None
     assert loaded.play(name, {"Name": "rule", "EventPattern": pattern}) is loaded.interactions[0]
+
+
+def _key_by_walk(params: dict, dotted: str, test) -> str:
+    return json.dumps(match_view(params, shape(dotted), test), sort_keys=True,
+                      separators=(",", ":"))
+
+
+def test_calls_with_nothing_to_treat_apart_are_matched_as_given_and_the_others_walked() -> None:
+    builtin = Rules().presence_test
+    # Plain strings and flags only: matched as given, with no walk.
+    for dotted in ("ssm.GetParameter", "sqs.GetQueueUrl", "ecr.DescribeRepositories"):
+        assert matched_as_given(shape(dotted), model_sensitive), dotted
+        assert matched_as_given(shape(dotted), builtin(CallName.parse(dotted, ""))), dotted
+    # A secret, an idempotency token, a time, a blob, the checksum algorithm; and a
+    # recursive shape (DynamoDB's AttributeValue holds maps of itself) judged to its end.
+    for dotted in ("ssm.PutParameter", "secretsmanager.CreateSecret",
+                   "cloudwatch.GetMetricStatistics", "ecr.UploadLayerPart", "s3.PutObject",
+                   "dynamodb.PutItem"):
+        assert not matched_as_given(shape(dotted), builtin(CallName.parse(dotted, ""))), dotted
+    # A user's rule that names the call's paths: its test reads paths, so every call of it
+    # is walked; a rule for another call changes nothing here.
+    mine = Rules(paths=(PathRule("ssm.GetParameter.Name"),))
+    assert not matched_as_given(shape("ssm.GetParameter"),
+                                mine.presence_test(CallName.parse("ssm.GetParameter", "")))
+    assert matched_as_given(shape("ssm.GetParameters"),
+                            mine.presence_test(CallName.parse("ssm.GetParameters", "")))
+    ignoring = Rules().ignoring(["ssm.GetParameter.Name"], "test")
+    assert not matched_as_given(shape("ssm.GetParameter"),
+                                ignoring.presence_test(CallName.parse("ssm.GetParameter", "")))
+
+
+def test_the_key_of_a_call_matched_as_given_is_the_key_its_walk_gives() -> None:
+    for dotted, params in [
+        ("ssm.GetParameter", {"Name": "/app/db", "WithDecryption": True}),
+        ("ecr.DescribeRepositories", {"repositoryNames": ["b", "a"], "maxResults": 5}),
+        ("sqs.GetQueueUrl", {"QueueName": "q", "QueueOwnerAWSAccountId": "123456789012"}),
+    ]:
+        for test in (model_sensitive, Rules().presence_test(CallName.parse(dotted, ""))):
+            assert match_key(params, shape(dotted), test) == _key_by_walk(params, dotted, test)
+    # And a user's path rule is still obeyed: the secret name matches by presence.
+    rules = Rules(paths=(PathRule("ssm.GetParameter.Name"),))
+    test = rules.presence_test(CallName.parse("ssm.GetParameter", ""))
+    assert match_key({"Name": "/a"}, shape("ssm.GetParameter"), test) == \
+        match_key({"Name": "/b"}, shape("ssm.GetParameter"), test)

@@ -14,6 +14,7 @@ import datetime as _dt
 import hashlib
 import json
 import re
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -23,14 +24,16 @@ import botocore.loaders
 from botocore.exceptions import DataNotFoundError
 from botocore.model import OperationModel, ServiceModel, Shape
 
-from awstape.model.sdk_filled import is_default_checksum_algorithm
+from awstape.model.sdk_filled import is_checksum_algorithm, is_default_checksum_algorithm
 from awstape.model.shapes import (
     DESCEND,
     DROP,
     Node,
     SecretTest,
+    answers_by_shape,
     is_container,
     model_sensitive,
+    positions,
     walk,
 )
 
@@ -52,6 +55,7 @@ __all__ = [
     "match_key",
     "match_region",
     "match_view",
+    "matched_as_given",
     "operation_model",
     "page_tokens",
     "read_rewound",
@@ -255,8 +259,34 @@ _TIME_MEMBER = re.compile(r"(?:^|[a-z])(?:Time|Timestamp)$|^(?:time|timestamp)$"
 def match_key(params: JSON, shape: Shape | None,
               is_secret: SecretTest = model_sensitive) -> str:
     """A string equal for two calls exactly when they match."""
-    return json.dumps(match_view(params, shape, is_secret), sort_keys=True,
-                      separators=(",", ":"))
+    view = params if matched_as_given(shape, is_secret) else match_view(params, shape, is_secret)
+    return _KEY_ENCODER.encode(view)
+
+
+_KEY_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"))  # made once: per call
+
+
+def matched_as_given(shape: Shape | None, is_secret: SecretTest) -> bool:
+    """Whether no value of ``shape`` can hold a position that matching or redaction treat
+    apart: a secret (by ``is_secret``, when it answers by shape), a blob, a time, an
+    idempotency token, the checksum algorithm. Most calls' parameters are such, and are then
+    matched and redacted as given, with no walk. Judged once per shape and test."""
+    if not answers_by_shape(is_secret):
+        return False
+    if shape is None:
+        return True
+    judged: weakref.WeakKeyDictionary[SecretTest, bool] | None = vars(shape).get(
+        "_awstape_as_given")
+    if judged is None:  # the test's weak key: a marker's rules do not outlive their test
+        judged = vars(shape).setdefault("_awstape_as_given", weakref.WeakKeyDictionary())
+    verdict = judged.get(is_secret)
+    if verdict is None:
+        verdict = judged[is_secret] = not any(
+            node.shape is not None and (
+                node.shape.type_name in ("blob", "timestamp") or node.idempotency_token
+                or is_checksum_algorithm(node.shape) or is_clock(node) or is_secret(node))
+            for node in positions(shape))
+    return verdict
 
 
 def input_shape(name: CallName) -> Shape | None:

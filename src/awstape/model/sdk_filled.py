@@ -22,8 +22,12 @@ __all__ = ["is_default_checksum_algorithm", "without_sdk_filled"]
 def is_default_checksum_algorithm(value: Any, shape: Shape | None) -> bool:
     """Whether a member is the request checksum algorithm holding botocore's default, which
     botocore sends whether the caller named it (s3transfer does) or not."""
-    return (value == DEFAULT_CHECKSUM_ALGORITHM and shape is not None
-            and shape.serialization.get("name") == "x-amz-sdk-checksum-algorithm")
+    return value == DEFAULT_CHECKSUM_ALGORITHM and is_checksum_algorithm(shape)
+
+
+def is_checksum_algorithm(shape: Shape | None) -> bool:
+    """Whether a member is the request checksum algorithm (sent as its own header)."""
+    return shape is not None and shape.serialization.get("name") == "x-amz-sdk-checksum-algorithm"
 
 
 def without_sdk_filled(params: dict[str, Any], op: OperationModel) -> None:

@@ -19,9 +19,12 @@ __all__ = [
     "Node",
     "SecretTest",
     "Visit",
+    "answers_by_shape",
+    "by_shape",
     "is_container",
     "leaves",
     "model_sensitive",
+    "positions",
     "protocol_words",
     "typed_positions",
     "walk",
@@ -99,6 +102,19 @@ def _read_protocol_words(service: ServiceModel) -> frozenset[str]:
     return frozenset(words)
 
 
+def by_shape(test: SecretTest) -> SecretTest:
+    """Mark ``test`` as answering from a position's role, member name and shape alone, never
+    from its path or value (a sibling value may only make a position plain): a whole
+    operation can then be judged from its model, once (see ``positions``)."""
+    test._awstape_by_shape = True  # type: ignore[attr-defined]
+    return test
+
+
+def answers_by_shape(test: SecretTest) -> bool:
+    return getattr(test, "_awstape_by_shape", False) is True
+
+
+@by_shape
 def model_sensitive(node: Node) -> bool:
     """The models' own answer: the shape at this position is flagged ``sensitive``."""
     return node.shape is not None and bool(node.shape.metadata.get("sensitive"))
@@ -204,6 +220,38 @@ def _reaches(shape: Shape, type_name: str) -> bool:
                 known[type_name] = current.type_name == type_name
                 waiting.extend(child for _, child in _parts(current))
     return known[type_name]
+
+
+def positions(shape: Shape) -> tuple[Node, ...]:
+    """Every kind of position a value of ``shape`` can have, the top included: one node for
+    each role, member name and shape (with no path, no holder: for tests that answer by
+    shape). Kept on the shape, as ``_plan`` is; recursive shapes come round once."""
+    known: tuple[Node, ...] | None = vars(shape).get("_awstape_positions")
+    if known is None:
+        top = Node(_ROOT_PATH, "", shape, "root")
+        found, seen, waiting = [top], {("", shape.name, "root")}, [top]
+        while waiting:
+            node = waiting.pop()
+            assert node.shape is not None
+            for child in _child_positions(node.shape, node.member):
+                assert child.shape is not None
+                if (child.member, child.shape.name, child.role) not in seen:
+                    seen.add((child.member, child.shape.name, child.role))
+                    found.append(child)
+                    waiting.append(child)
+        known = vars(shape).setdefault("_awstape_positions", tuple(found))
+    return known
+
+
+def _child_positions(shape: Shape, member: str) -> list[Node]:
+    if shape.type_name == "structure":
+        return [Node(_ROOT_PATH, name, child, "member") for name, child in shape.members.items()]
+    if shape.type_name == "map":
+        return [Node(_ROOT_PATH, member, shape.key, "key"),
+                Node(_ROOT_PATH, member, shape.value, "value")]
+    if shape.type_name == "list":
+        return [Node(_ROOT_PATH, member, shape.member, "item")]
+    return []
 
 
 def _parts(shape: Shape) -> list[tuple[str, Shape]]:

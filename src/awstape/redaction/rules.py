@@ -26,7 +26,7 @@ from botocore.model import Shape
 
 from awstape.model.calls import CallName
 from awstape.model.errors import ConfigError
-from awstape.model.shapes import Node, SecretTest, model_sensitive
+from awstape.model.shapes import Node, SecretTest, by_shape, model_sensitive
 
 __all__ = [
     "ACCOUNT_IN_TEXT", "ACCOUNT_MEMBERS", "BASIC_TOKEN_MEMBERS", "CREDENTIAL_HEADERS",
@@ -107,6 +107,11 @@ class PathRule:
     def segments(self) -> tuple[str, ...]:
         return tuple(self.pattern.replace("[]", ".[]").split("."))
 
+    def applies_to(self, service: str, operation: str) -> bool:
+        """Whether the rule can match some position of this call."""
+        want = self.segments
+        return fnmatch.fnmatchcase(service, want[0]) and fnmatch.fnmatchcase(operation, want[1])
+
     def matches(self, service: str, operation: str, path: Sequence[str]) -> bool:
         want = self.segments
         have = (service, operation, *path)
@@ -156,6 +161,8 @@ class Rules:
         return self._tests[key]
 
     def _secret_test(self, name: CallName) -> SecretTest:
+        by_path = any(r.applies_to(name.service, name.operation) for r in self.paths)
+
         def test(node: Node) -> bool:
             if node.role == "key":  # a map key is secret only if its model says so
                 return model_sensitive(node)
@@ -166,8 +173,8 @@ class Rules:
                     return True
             if model_sensitive(node):
                 return True
-            return bool(self.paths) and self._path_is_secret(name, node.pattern)
-        return test
+            return by_path and self._path_is_secret(name, node.pattern)
+        return test if by_path else by_shape(test)
 
     def presence_test(self, name: CallName) -> SecretTest:
         """What matching compares by presence only: secrets, and the ignored parameters."""
@@ -178,7 +185,7 @@ class Rules:
 
     def _presence_test(self, name: CallName) -> SecretTest:
         secret = self.secret_test(name)
-        if not self.ignored:
+        if not any(r.applies_to(name.service, name.operation) for r in self.ignored):
             return secret
 
         def test(node: Node) -> bool:

@@ -49,9 +49,10 @@ class ReplayClock:
                     drawn.append((holder, key, utc))
         if not drawn:
             return
-        own = {_to_the_second(t) for t in supplied}
-        drawn = [(holder, key, utc) for holder, key, utc in drawn
-                 if _to_the_second(utc) not in own]
+        if supplied:
+            own = {_to_the_second(t) for t in supplied}
+            drawn = [(holder, key, utc) for holder, key, utc in drawn
+                     if _to_the_second(utc) not in own]
         fresh = [utc for _, _, utc in drawn if utc not in self.moved]
         if fresh:
             now = now or _dt.datetime.now(_dt.UTC)
