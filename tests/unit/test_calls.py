@@ -7,9 +7,7 @@ import json
 from pathlib import Path
 
 from awstape.model.calls import (
-    INLINE_BLOB_LIMIT,
     CallName,
-    canonical_params,
     differences,
     input_shape,
     match_key,
@@ -17,6 +15,7 @@ from awstape.model.calls import (
     matched_as_given,
     operation_model,
 )
+from awstape.model.canonical import INLINE_BLOB_LIMIT, canonical_params
 from awstape.model.shapes import model_sensitive
 from awstape.redaction.rules import PathRule, Rules
 
@@ -176,3 +175,18 @@ def test_the_key_of_a_call_matched_as_given_is_the_key_its_walk_gives() -> None:
     test = rules.presence_test(CallName.parse("ssm.GetParameter", ""))
     assert match_key({"Name": "/a"}, shape("ssm.GetParameter"), test) == \
         match_key({"Name": "/b"}, shape("ssm.GetParameter"), test)
+
+
+def test_plain_parameters_are_copied_as_the_walk_would_canonicalise_them() -> None:
+    from decimal import Decimal
+
+    from awstape.model.canonical import _canonical
+    from awstape.model.shapes import walk
+
+    get = shape("ssm.GetParameters")
+    for params in ({"Names": ["/a", "/b"], "WithDecryption": False},
+                   {"Names": ("/a", "/b")}, {"Names": {"/b", "/a"}}, {"Names": [Decimal("1")]},
+                   {1: "x"}, {"Names": [None, 1.5, {"deep": ["x"]}]}):
+        copied = canonical_params(params, get)
+        assert copied == walk(params, get, _canonical)
+        assert copied is not params and json.dumps(copied)

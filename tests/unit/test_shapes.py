@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime
 import json
 
-from awstape.model.calls import CallName, canonical_params, match_key, match_view, operation_model
+from awstape.model.calls import CallName, match_key, match_view, operation_model
+from awstape.model.canonical import canonical_params
 from awstape.model.shapes import DESCEND, DROP, Node, leaves, typed_positions, walk
 from awstape.redaction.redactor import Redactor
 from awstape.redaction.rules import Rules

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from awstape.model.calls import CallName, canonical_params, input_shape
+from awstape.model.calls import CallName, input_shape
+from awstape.model.canonical import canonical_params
 from awstape.storage.wire import decode_request, encode_request
 
 

@@ -1,23 +1,20 @@
 """What an AWS call is, read from botocore's service models.
 
-A call is identified by service, operation and region, plus its parameters in canonical form:
-the parameters the caller passed (before botocore serialized them), so one rule serves the
-JSON, query and REST protocols alike and the endpoint host never matters. The models say which
+A call is identified by service, operation and region, plus its parameters in canonical form
+(``canonical``): the parameters the caller passed (before botocore serialized them), so one rule
+serves the JSON, query and REST protocols alike and the endpoint host never matters. The models say which
 members are idempotency tokens (random per call: left out) and which are sensitive (compared
 as present, never by value, since the cassette only holds their fakes).
 """
 
 from __future__ import annotations
 
-import base64
-import datetime as _dt
-import hashlib
+import functools
 import json
 import re
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import botocore.loaders
@@ -31,7 +28,6 @@ from awstape.model.shapes import (
     Node,
     SecretTest,
     answers_by_shape,
-    is_container,
     model_sensitive,
     positions,
     walk,
@@ -39,18 +35,17 @@ from awstape.model.shapes import (
 
 __all__ = [
     "CLOCK_PLACEHOLDER",
-    "INLINE_BLOB_LIMIT",
     "JSON",
     "SENSITIVE_PLACEHOLDER",
     "CallName",
     "answers_with_data",
-    "canonical_params",
     "differences",
     "differing",
     "drawn_alike",
     "input_shape",
     "is_clock",
     "is_scalar",
+    "key_maker",
     "looks_generated",
     "match_key",
     "match_region",
@@ -58,19 +53,12 @@ __all__ = [
     "matched_as_given",
     "operation_model",
     "page_tokens",
-    "read_rewound",
     "service_model",
-    "text_or_base64",
     "wire_protocol",
     "without_drawn",
 ]
 
 JSON = Any  # a value json.dumps accepts
-
-# Above this size a blob parameter is kept as its digest: layer parts and object bodies would
-# otherwise be copied into the cassette a second time.
-INLINE_BLOB_LIMIT = 1024
-
 
 @dataclass(frozen=True, slots=True)
 class CallName:
@@ -87,13 +75,13 @@ class CallName:
         return cls(service, operation, region)
 
 
-@cache
+@functools.cache
 def _loader() -> botocore.loaders.Loader:
     # botocore's data loader alone: a session would read the user's AWS config files.
     return botocore.loaders.create_loader()
 
 
-@cache
+@functools.cache
 def service_model(service: str) -> ServiceModel | None:
     try:
         return ServiceModel(_loader().load_service_model(service, "service-2"), service)
@@ -108,7 +96,7 @@ def wire_protocol(model: ServiceModel) -> str:
     return str(getattr(model, "resolved_protocol", None) or model.protocol)
 
 
-@cache
+@functools.cache
 def match_region(service: str, region: str) -> str:
     """The region a call is matched in. A global service's calls (IAM, Route 53, CloudFront,
     Organizations: not regionalized in botocore's endpoint data) match whatever region label the
@@ -122,7 +110,7 @@ def match_region(service: str, region: str) -> str:
     return region
 
 
-@cache
+@functools.cache
 def operation_model(service: str, operation: str) -> OperationModel | None:
     """The model of ``service.operation``, or None when botocore does not know it."""
     model = service_model(service)
@@ -139,7 +127,7 @@ def answers_with_data(name: CallName) -> bool:
     return shape is None or bool(shape.serialization.get("payload"))
 
 
-@cache
+@functools.cache
 def page_tokens(service: str, operation: str) -> frozenset[str]:
     """The response members holding the token of the next page, as botocore's paginator
     model names them (``NextToken``, ``NextContinuationToken``, ``DistributionList.NextMarker``):
@@ -153,73 +141,6 @@ def page_tokens(service: str, operation: str) -> frozenset[str]:
     # "NextMarker || Contents[-1].Key": the member before the fallback expression.
     return frozenset(first for token in tokens
                      if "[" not in (first := token.split("||")[0].strip()))
-
-
-def canonical_params(value: Any, shape: Shape | None) -> JSON:
-    """The caller's parameters as plain JSON, without idempotency tokens.
-
-    Bytes become text when they are short UTF-8, base64 when short binary, and a digest when
-    long; file-like bodies are read and rewound; timestamps become ISO 8601.
-    """
-    return walk(value, shape, _canonical)
-
-
-def _canonical(value: Any, node: Node) -> Any:
-    if node.idempotency_token:
-        return DROP
-    if node.role == "key":
-        return str(value)
-    if is_container(value):
-        return DESCEND
-    if isinstance(value, bytes | bytearray | memoryview):
-        return _blob(bytes(value))
-    if hasattr(value, "read") and hasattr(value, "seek"):
-        return _blob(read_rewound(value))
-    if isinstance(value, _dt.datetime | _dt.date):
-        return value.isoformat()
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return _object_state(value)
-
-
-_ADDRESS = re.compile(r" (?:object )?at 0x[0-9a-fA-F]+")
-
-
-def _object_state(value: Any) -> JSON:
-    """An object the SDK turns into parameters later (a boto3 DynamoDB ``Key("id").eq(1)``,
-    a set, a ``Decimal``) as what it holds: never its address, which changes every run."""
-    if isinstance(value, set | frozenset):
-        items = [canonical_params(item, None) for item in value]
-        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True, default=str))
-    state = getattr(value, "__dict__", None)
-    if state:
-        return {f"<{type(value).__qualname__}>": canonical_params(dict(state), None)}
-    return _ADDRESS.sub("", repr(value))
-
-
-def read_rewound(stream: Any, start: int | None = None) -> bytes:
-    """What a file-like body holds from ``start`` (default: where it stands), left where it
-    stood: the SDK or vcrpy reads it again."""
-    position = stream.tell()
-    if start is not None:
-        stream.seek(start)
-    data = stream.read()
-    stream.seek(position)
-    return data if isinstance(data, bytes) else str(data).encode()
-
-
-def _blob(data: bytes) -> JSON:
-    if len(data) > INLINE_BLOB_LIMIT:
-        return {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-    return text_or_base64(data)
-
-
-def text_or_base64(data: bytes) -> JSON:
-    """Bytes as JSON holds them: UTF-8 text as text, anything else as ``{"base64": ...}``."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return {"base64": base64.b64encode(data).decode("ascii")}
 
 
 SENSITIVE_PLACEHOLDER = "<sensitive>"
@@ -259,11 +180,22 @@ _TIME_MEMBER = re.compile(r"(?:^|[a-z])(?:Time|Timestamp)$|^(?:time|timestamp)$"
 def match_key(params: JSON, shape: Shape | None,
               is_secret: SecretTest = model_sensitive) -> str:
     """A string equal for two calls exactly when they match."""
-    view = params if matched_as_given(shape, is_secret) else match_view(params, shape, is_secret)
-    return _KEY_ENCODER.encode(view)
+    return key_maker(shape, is_secret)(params)
 
 
-_KEY_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"))  # made once: per call
+def key_maker(shape: Shape | None, is_secret: SecretTest) -> Callable[[JSON], str]:
+    """What makes ``match_key`` for a call's parameters, chosen once per call: kept by a
+    cassette, which makes keys for every recording at load and every call at play."""
+    if matched_as_given(shape, is_secret):
+        return _KEY_ENCODER.encode
+    return functools.partial(_walked_key, shape=shape, is_secret=is_secret)
+
+
+def _walked_key(params: JSON, shape: Shape | None, is_secret: SecretTest) -> str:
+    return _KEY_ENCODER.encode(match_view(params, shape, is_secret))
+
+
+_KEY_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"))  # made once
 
 
 def matched_as_given(shape: Shape | None, is_secret: SecretTest) -> bool:

@@ -24,8 +24,8 @@ from awstape.model.calls import (
     differing,
     drawn_alike,
     input_shape,
+    key_maker,
     looks_generated,
-    match_key,
     match_region,
     match_view,
 )
@@ -96,6 +96,7 @@ class Cassette:
     # answer) and the parameters a user said to ignore.
     compared_by_presence: Callable[[CallName], SecretTest] = _models_only
     _index: dict[tuple[CallName, str], deque[Interaction]] = field(default_factory=dict)
+    _keys: dict[CallName, Callable[[JSON], str]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -104,10 +105,18 @@ class Cassette:
 
     def _queue(self, interaction: Interaction) -> deque[Interaction]:
         name = _matched(interaction.name)
-        return self._index.setdefault((name, self._key(name, interaction.params)), deque())
+        key = (name, self._key(name, interaction.params))
+        queue = self._index.get(key)
+        if queue is None:
+            queue = self._index[key] = deque()
+        return queue
 
     def _key(self, name: CallName, params: JSON) -> str:
-        return match_key(params, input_shape(name), self.compared_by_presence(name))
+        keyed = self._keys.get(name)
+        if keyed is None:  # once per call: asked for every interaction at load, every play
+            keyed = self._keys[name] = key_maker(input_shape(name),
+                                                 self.compared_by_presence(name))
+        return keyed(params)
 
     def _view(self, name: CallName, params: JSON) -> JSON:
         return match_view(params, input_shape(name), self.compared_by_presence(name))

@@ -27,7 +27,15 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from botocore.model import OperationModel, ServiceModel, Shape
 
-from awstape.model.calls import JSON, CallName, differing, drawn_alike, is_clock, is_scalar
+from awstape.model.calls import (
+    JSON,
+    CallName,
+    differing,
+    drawn_alike,
+    is_clock,
+    is_scalar,
+    matched_as_given,
+)
 from awstape.model.errors import LeakRefused
 from awstape.model.shapes import (
     DESCEND,
@@ -91,6 +99,8 @@ class Redactor:
         self.book.origin = "request"
         try:
             test = self._secret_test(model)
+            if matched_as_given(model.input_shape, test):
+                return self._scrubbed(params)
             plain: list[tuple[Any, Node, Any]] = []  # plain positions, as redacted
             before_last_secret = 0  # how many of them came before the call's last secret
 
@@ -270,13 +280,29 @@ class Redactor:
                 return self._secret_bytes(base64.b64encode(bytes(value)).decode("ascii"))
             return value
         if isinstance(value, str):
-            if self._in_request and len(value) < fakes.SWEPT_MINIMUM:
-                self.book.plain.add(value)
-            if self.rules.redact_account_ids and _TWELVE_DIGITS.fullmatch(value) and (
-                    node.member.lower() in rules.ACCOUNT_MEMBERS or self._in_request):
-                return self._account(value)  # in a request: the test's own, unless AWS said it
-            return self.scrub(value)
+            return self._plain_text(value, node.member)
         return value
+
+    def _plain_text(self, value: str, member: str) -> str:
+        if self._in_request and len(value) < fakes.SWEPT_MINIMUM:
+            self.book.plain.add(value)
+        if self.rules.redact_account_ids and _TWELVE_DIGITS.fullmatch(value) and (
+                member.lower() in rules.ACCOUNT_MEMBERS or self._in_request):
+            return self._account(value)  # in a request: the test's own, unless AWS said it
+        return self.scrub(value)
+
+    def _scrubbed(self, params: JSON) -> JSON:
+        """Request parameters with no position to treat apart (``matched_as_given``): what
+        ``_redact`` makes of them, each string scrubbed as text, without a walk's nodes.
+        Canonical parameters are plain JSON; anything else goes the walk's way."""
+        kind = type(params)
+        if kind is str:
+            return self._plain_text(params, "")
+        if kind is dict:
+            return {key: self._scrubbed(value) for key, value in params.items()}
+        if kind is list:
+            return [self._scrubbed(value) for value in params]
+        return walk(params, None, self._redact) if is_container(params) else params
 
     def _secret(self, value: str, name: str) -> str:
         if not value:

@@ -37,7 +37,8 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.model import OperationModel
 from botocore.response import StreamingBody
 
-from awstape.model.calls import CallName, canonical_params
+from awstape.model.calls import CallName
+from awstape.model.canonical import canonical_params
 from awstape.model.cassette import Cassette, Interaction
 from awstape.model.errors import CassetteMiss, CorruptCassette
 from awstape.redaction.redactor import Redactor

@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 
 from botocore.model import OperationModel
 
-from awstape.model.calls import JSON, CallName, read_rewound, text_or_base64
+from awstape.model.calls import JSON, CallName
+from awstape.model.canonical import read_rewound, text_or_base64
 from awstape.model.cassette import Cassette, Interaction
 from awstape.redaction.redactor import Redactor
 from awstape.storage import fileformat

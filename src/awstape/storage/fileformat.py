@@ -93,11 +93,14 @@ def encode_body(data: bytes, content_type: str,
     return {"text": text}
 
 
+_BODY_ENCODER = json.JSONEncoder(ensure_ascii=False)  # json.dumps's, made once: per replay
+
+
 def decode_body(stored: dict[str, Any], bodies_dir: Path | None) -> bytes:
     if not stored:
         return b""
     if "json" in stored:
-        return json.dumps(stored["json"], ensure_ascii=False).encode("utf-8")
+        return _BODY_ENCODER.encode(stored["json"]).encode("utf-8")
     if "xml" in stored:
         return "".join(stored["xml"]).encode("utf-8")
     if "lines" in stored:

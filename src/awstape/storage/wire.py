@@ -28,11 +28,11 @@ from botocore.utils import parse_timestamp
 from awstape.model.calls import (
     JSON,
     CallName,
-    canonical_params,
     operation_model,
     service_model,
     wire_protocol,
 )
+from awstape.model.canonical import canonical_params
 from awstape.model.sdk_filled import without_sdk_filled
 from awstape.redaction.plain_http import presigned_as_meant
 
