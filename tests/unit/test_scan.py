@@ -68,3 +68,24 @@ def test_the_command_names_file_and_line_and_never_the_value(tmp_path: Path) -> 
     missing = subprocess.run([awstape, "scan", str(tmp_path / "nope")], capture_output=True,
                              text=True)
     assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_a_whole_text_gives_the_findings_its_lines_give_one_by_one() -> None:
+    # The scan looks only at lines that a detector or an encoding touches: it must find what
+    # looking at every line finds, in the same order, whatever sits beside the leaks.
+    from awstape.redaction.scan import Finding, kinds_in
+
+    hidden = [f'"AccessKeyId": "{KEY}"', f"aws_secret_access_key = {SECRET}",
+              f"x-amz-security-token: {TOKEN}", "-----BEGIN RSA PRIVATE" + " KEY-----",
+              base64.b64encode(f"k={KEY}".encode()).decode(), quote(f"token={TOKEN}"),
+              f"{KEY}".encode().hex() + "0", '"a": "\\u0041KIA' + KEY[4:] + '"',
+              "secret_key:\n" + SECRET]
+    filler = ['{', '  "x-amzn-requestid": "0f2b1c9e-5d1a-4c7e-9b1e-2c3d4e5f6a7b",',
+              '  "ETag": "\\"' + "ab" * 16 + '\\"",', '  "Name": "/suite/1",', '}']
+    lines = [line for leak in hidden for line in (*filler, leak)] + filler
+    text = "\n".join(lines)
+    one_by_one = [Finding("c", number, kind) for number, line
+                  in enumerate(text.splitlines(), start=1)
+                  for kind in dict.fromkeys(kinds_in(line))]
+    assert scan_text(text, "c") == one_by_one
+    assert len({f.line for f in one_by_one}) == len(hidden) - 1  # the split key: no line holds it

@@ -1,10 +1,10 @@
 """What an AWS call is, read from botocore's service models.
 
 A call is identified by service, operation and region, plus its parameters in canonical form
-(``canonical``): the parameters the caller passed (before botocore serialized them), so one rule
-serves the JSON, query and REST protocols alike and the endpoint host never matters. The models say which
-members are idempotency tokens (random per call: left out) and which are sensitive (compared
-as present, never by value, since the cassette only holds their fakes).
+(``canonical``): the parameters the caller passed (before botocore serialized them), so one
+rule serves the JSON, query and REST protocols alike and the endpoint host never matters. The
+models say which members are idempotency tokens (random per call: left out) and which are
+sensitive (compared as present, never by value, since the cassette only holds their fakes).
 """
 
 from __future__ import annotations

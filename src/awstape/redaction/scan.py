@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import contextlib
 import re
 from collections.abc import Iterable, Iterator
@@ -21,24 +22,30 @@ from awstape.redaction.text import gunzip
 __all__ = ["Finding", "files", "kinds_in", "scan_paths", "scan_text"]
 
 _SEPARATOR = r"""["'\\\s]*[:=>]["'\\\s]*"""
-DETECTORS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("AWS access key id", re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")),
+# Each kind, its pattern, and words one of which its every match holds (in lower case): a text
+# without them is not searched, since a pattern costs far more than looking for a word.
+DETECTORS: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
+    ("AWS access key id", re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])"),
+     ("akia", "asia")),
     ("AWS secret access key", re.compile(
         r"(?i:secret_?access_?key|aws_?secret(?:_?access)?(?:_?key)?|secret_?key)"
-        + _SEPARATOR + r"[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])")),
+        + _SEPARATOR + r"[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])"), ("secret",)),
     ("AWS session token", re.compile(
         r"(?i:session_?token|security[-_]?token)" + _SEPARATOR + r"[A-Za-z0-9/+=]{100,}"
-        r"|(?:IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz)[A-Za-z0-9/+=]{50,}")),
+        r"|(?:IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz)[A-Za-z0-9/+=]{50,}"),
+     ("session", "security", "iqojb3jpz2lu", "fwogzxivyxdz", "fqogzxivyxdz")),
     ("SigV4 signature", re.compile(
-        r"AWS4-HMAC-SHA256\s+Credential=|X-Amz-Signature=[0-9a-f]{64}", re.IGNORECASE)),
-    ("private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")),
+        r"AWS4-HMAC-SHA256\s+Credential=|X-Amz-Signature=[0-9a-f]{64}", re.IGNORECASE),
+     ("aws4-hmac-sha256", "x-amz-signature=")),
+    ("private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----"), ("private key",)),
 )
 _ALLOWED = "EXAMPLE"
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{20,}={0,2}")
-_HEX_RUN = re.compile(r"(?:[0-9a-fA-F]{2}){20,}")
+_HEX_RUN = re.compile(r"[0-9a-fA-F]{40,}")  # 20 bytes or more; an odd last digit is left
 _JSON_ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}|\\.")
 # Lines of base64 of MIME's width, one after another (or joined by JSON's \n escapes).
 _WRAPPED_BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{40,76}(?:\\n|\r?\n)\s*){2,}[A-Za-z0-9+/]*={0,2}")
+_LONG_BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40}")  # in every wrapped one
 _GZIP_LIMIT = 16 * 1024 * 1024
 _SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__",
                            ".mypy_cache", ".ruff_cache", ".pytest_cache"})
@@ -55,7 +62,10 @@ class Finding:
 
 
 def _raw(text: str) -> Iterator[str]:
-    for kind, pattern in DETECTORS:
+    lower = text.lower()
+    for kind, pattern, words in DETECTORS:
+        if not any(word in lower for word in words):
+            continue
         for match in pattern.finditer(text):
             if _ALLOWED not in match.group(0):
                 yield kind
@@ -95,7 +105,8 @@ def _views(text: str) -> Iterator[tuple[str, str]]:
             if decoded:
                 yield "base64-encoded", decoded
     for match in _HEX_RUN.finditer(text):
-        decoded = _as_text(bytes.fromhex(match.group(0)))
+        run = match.group(0)
+        decoded = _as_text(bytes.fromhex(run[:len(run) - len(run) % 2]))
         if decoded:
             yield "hex-encoded", decoded
 
@@ -118,15 +129,44 @@ def kinds_in(text: str, depth: int = 2) -> Iterator[str]:
 
 def scan_text(text: str, path: str) -> list[Finding]:
     findings = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        findings += [Finding(path, number, kind) for kind in dict.fromkeys(kinds_in(line))]
+    lines = text.splitlines()
+    for number in _lines_to_look_at(text, lines):
+        findings += [Finding(path, number, kind)
+                     for kind in dict.fromkeys(kinds_in(lines[number - 1]))]
     # Base64 wrapped over several lines (MIME), in the file or inside a JSON string.
-    for match in _WRAPPED_BASE64.finditer(text):
+    for match in _WRAPPED_BASE64.finditer(text) if _LONG_BASE64_RUN.search(text) else ():
         joined = re.sub(r"\\n|\s", "", match.group(0))
         number = text.count("\n", 0, match.start()) + 1
         findings += [Finding(path, number, f"{kind} (wrapped)")
                      for kind in dict.fromkeys(kinds_in(joined))]
     return findings
+
+
+# What ``_views`` decodes. With the detectors' own patterns (each looked for only where its
+# words are), these are looked for once in the whole text, to find the lines worth a look.
+_VIEWS_START = (re.compile("%"), re.compile(r"\\"), _BASE64_RUN, _HEX_RUN)
+
+
+def _lines_to_look_at(text: str, lines: list[str]) -> list[int]:
+    """The numbers of the lines where ``kinds_in`` may find something: every line touched by
+    a match of a detector or of what starts a view. (A match in one line is a match in the
+    whole text, where the line's ends stand as they stood; one that an earlier, longer match
+    took in lies in the lines that match touches.)"""
+    if len(lines) < 2:
+        return list(range(1, len(lines) + 1))
+    lower = text.lower()
+    patterns = [pattern for _, pattern, words in DETECTORS
+                if any(word in lower for word in words)]
+    starts = [0]
+    for line in text.splitlines(keepends=True)[:-1]:
+        starts.append(starts[-1] + len(line))
+    touched: set[int] = set()
+    for pattern in (*patterns, *_VIEWS_START):
+        for match in pattern.finditer(text):
+            first = bisect.bisect_right(starts, match.start())
+            last = bisect.bisect_right(starts, max(match.end() - 1, match.start()))
+            touched.update(range(first, last + 1))
+    return sorted(touched)
 
 
 def _text_of(data: bytes) -> str:
