@@ -166,3 +166,24 @@ def test_vcrpy_binary_and_event_stream_responses_migrate(tmp_path: Path) -> None
     ]}
     cassette = from_vcrpy(document, tmp_path / "c.yaml", Redactor())
     assert [str(i.name) for i in cassette.interactions] == ["s3.GetObject", "logs.StartLiveTail"]
+
+
+@pytest.mark.parametrize("body", [
+    b'{"Note": "aws_access_key_id = AKIA' + b"Q" * 16 + b'"}',  # text: scanned with the file
+    b"\x00\xff\x01 AKIA" + b"Q" * 16 + b" \xfe" * 40,  # binary, stored as base64: on its own
+])
+def test_a_credential_in_a_small_body_is_refused_whichever_way_it_is_stored(
+        tmp_path: Path, body: bytes) -> None:
+    from awstape.model.calls import CallName
+    from awstape.model.cassette import Cassette, Interaction
+    from awstape.model.errors import LeakRefused
+    from awstape.redaction.redactor import Redactor
+    from awstape.storage import cassettes
+
+    path = tmp_path / "c.yaml"
+    cassette = Cassette(path, {}, [Interaction(
+        CallName("s3", "GetObject", "us-east-1"), {"Bucket": "b", "Key": "k"}, "GET", "/b/k",
+        200, {"content-type": "application/octet-stream"}, encode_body(body, ""))])
+    with pytest.raises(LeakRefused, match="AWS access key id"):
+        cassettes.save(cassette, Redactor())
+    assert not path.exists()

@@ -219,11 +219,13 @@ class Redactor:
         refuse_credentials(text, where)
         return text
 
-    def seal_body(self, data: bytes, where: str) -> bytes:
+    def seal_body(self, data: bytes, where: str, scan: bool = True) -> bytes:
         """A body as it will be stored, swept for every secret learned by now (the call that
-        sent it may have come before the one that revealed them); refused like a cassette."""
+        sent it may have come before the one that revealed them); refused like a cassette.
+        ``scan=False`` for a body written as text inside the cassette, scanned with it."""
         data = self.scrub_bytes(data, thorough=True)
-        refuse_credentials(data.decode("utf-8", errors="replace"), where)
+        if scan:
+            refuse_credentials(data.decode("utf-8", errors="replace"), where)
         return data
 
     # -- the rules applied ----------------------------------------------------------------------

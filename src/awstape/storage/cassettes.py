@@ -34,7 +34,7 @@ class Sealer(Protocol):
 
     def scrub(self, text: str) -> str: ...
 
-    def seal_body(self, data: bytes, where: str) -> bytes: ...
+    def seal_body(self, data: bytes, where: str, scan: bool = True) -> bytes: ...
 
 
 def save(cassette: Cassette, sealer: Sealer | None = None) -> None:
@@ -70,15 +70,26 @@ def _stored_response(interaction: Interaction, number: int, where: str, sealer: 
     if "sha256" in body:  # already in the bodies folder, sealed when it was saved
         return headers, body
     data = fileformat.decode_body(body, None)
-    if sealer is not None:
-        sealed = sealer.seal_body(data, f"{where} (body of call #{number}, {interaction.name})")
-        if sealed != data:
-            headers, data = checksums.refreshed(headers, sealed), sealed
     # Only data goes to the bodies folder: an API document (a listing of 1,000 keys) stays
     # in the cassette, one element per line, however large, to be read in review and diffs.
+    apart = answers_with_data(interaction.name) and len(data) > fileformat.EXTERNAL_BODY_LIMIT
+    if sealer is not None:
+        # A body kept as text in the cassette is scanned with the cassette's whole text; one
+        # kept apart, or as base64 (binary), is scanned here, as the bytes it is.
+        sealed = sealer.seal_body(data, f"{where} (body of call #{number}, {interaction.name})",
+                                  scan=apart or not _is_utf8(data))
+        if sealed != data:
+            headers, data = checksums.refreshed(headers, sealed), sealed
     return headers, fileformat.encode_body(data, headers.get("content-type", ""),
-                                           external if answers_with_data(interaction.name)
-                                           else None)
+                                           external if apart else None)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def load(path: Path, rules: Rules | None = None) -> Cassette:
