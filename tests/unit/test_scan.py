@@ -89,3 +89,11 @@ def test_a_whole_text_gives_the_findings_its_lines_give_one_by_one() -> None:
                   for kind in dict.fromkeys(kinds_in(line))]
     assert scan_text(text, "c") == one_by_one
     assert len({f.line for f in one_by_one}) == len(hidden) - 1  # the split key: no line holds it
+
+
+@pytest.mark.parametrize("joiner", ["\n", "\\n"])  # in a file; inside a JSON string
+def test_base64_wrapped_over_lines_is_read_whole(joiner: str) -> None:
+    wrapped = base64.encodebytes(b"x" * 100 + f" key={KEY} ".encode() + b"y" * 100).decode()
+    text = "first line\n" + '"body": "' + joiner.join(wrapped.splitlines()) + '"\n'
+    assert "AWS access key id (base64-encoded) (wrapped)" in [
+        f.kind for f in scan_text(text, "c")]

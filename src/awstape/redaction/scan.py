@@ -45,7 +45,8 @@ _HEX_RUN = re.compile(r"[0-9a-fA-F]{40,}")  # 20 bytes or more; an odd last digi
 _JSON_ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}|\\.")
 # Lines of base64 of MIME's width, one after another (or joined by JSON's \n escapes).
 _WRAPPED_BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{40,76}(?:\\n|\r?\n)\s*){2,}[A-Za-z0-9+/]*={0,2}")
-_LONG_BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40}")  # in every wrapped one
+# What every wrapped run holds, its second line's start: cheaper to look for than the run.
+_SECOND_WRAPPED_LINE = re.compile(r"(?:\\n|\n)\s*[A-Za-z0-9+/]{40}")
 _GZIP_LIMIT = 16 * 1024 * 1024
 _SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__",
                            ".mypy_cache", ".ruff_cache", ".pytest_cache"})
@@ -134,7 +135,7 @@ def scan_text(text: str, path: str) -> list[Finding]:
         findings += [Finding(path, number, kind)
                      for kind in dict.fromkeys(kinds_in(lines[number - 1]))]
     # Base64 wrapped over several lines (MIME), in the file or inside a JSON string.
-    for match in _WRAPPED_BASE64.finditer(text) if _LONG_BASE64_RUN.search(text) else ():
+    for match in _WRAPPED_BASE64.finditer(text) if _SECOND_WRAPPED_LINE.search(text) else ():
         joined = re.sub(r"\\n|\s", "", match.group(0))
         number = text.count("\n", 0, match.start()) + 1
         findings += [Finding(path, number, f"{kind} (wrapped)")
@@ -142,31 +143,24 @@ def scan_text(text: str, path: str) -> list[Finding]:
     return findings
 
 
-# What ``_views`` decodes. With the detectors' own patterns (each looked for only where its
-# words are), these are looked for once in the whole text, to find the lines worth a look.
-_VIEWS_START = (re.compile("%"), re.compile(r"\\"), _BASE64_RUN, _HEX_RUN)
-
-
 def _lines_to_look_at(text: str, lines: list[str]) -> list[int]:
-    """The numbers of the lines where ``kinds_in`` may find something: every line touched by
-    a match of a detector or of what starts a view. (A match in one line is a match in the
-    whole text, where the line's ends stand as they stood; one that an earlier, longer match
-    took in lies in the lines that match touches.)"""
+    """The numbers of the lines where ``kinds_in`` may find something: those that hold a
+    detector's word (every match in a line holds one) or what starts a view (``%``, ``\\``,
+    a base64 run, which every hex run is too), found in the whole text at once."""
     if len(lines) < 2:
         return list(range(1, len(lines) + 1))
-    lower = text.lower()
-    patterns = [pattern for _, pattern, words in DETECTORS
-                if any(word in lower for word in words)]
     starts = [0]
     for line in text.splitlines(keepends=True)[:-1]:
         starts.append(starts[-1] + len(line))
-    touched: set[int] = set()
-    for pattern in (*patterns, *_VIEWS_START):
-        for match in pattern.finditer(text):
-            first = bisect.bisect_right(starts, match.start())
-            last = bisect.bisect_right(starts, max(match.end() - 1, match.start()))
-            touched.update(range(first, last + 1))
-    return sorted(touched)
+    at: set[int] = set()  # where a word or a run starts, in the text
+    lower = text.lower()
+    for word in {*(word for _, _, words in DETECTORS for word in words), "%", "\\"}:
+        found = lower.find(word)
+        while found >= 0:
+            at.add(found)
+            found = lower.find(word, found + 1)
+    at.update(match.start() for match in _BASE64_RUN.finditer(text))
+    return sorted({bisect.bisect_right(starts, offset) for offset in at})
 
 
 def _text_of(data: bytes) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import functools
 import os
 import re
 import secrets
@@ -117,7 +118,7 @@ class Use:
                 **self.target.seen(tape.endpoints).provenance(),
                 "region": _region_used(cassette),
                 "botocore": botocore.__version__,
-                "awstape": metadata.version("awstape"),
+                "awstape": _awstape_version(),
                 **{k: v for k, v in cassette.provenance.items() if k == "seed"},
             }
             cassettes.save(cassette, tape.redactor)
@@ -154,6 +155,11 @@ class Use:
             f"test again ({tape.rerecord_hint or 'with --record-mode=rewrite'}), or allow "
             "it with @pytest.mark.awstape(allow_unused=True) or --awstape-allow-unused."
         )
+
+
+@functools.cache  # read from the installed distributions: a scan, at every save otherwise
+def _awstape_version() -> str:
+    return metadata.version("awstape")
 
 
 def _keep_seed(cassette: Cassette, previous: Path) -> None:
