@@ -75,3 +75,15 @@ def test_many_short_texts_swept_at_once_as_each_alone_and_never_across_two() -> 
     assert pairs.swept_each(texts)[-2:] == ["abcdef", "ghijkl"]
     pairs["nul\x00inside"] = "N" * 10  # a form that holds the joining character: one by one
     assert pairs.swept_each(["a nul\x00inside b", "c"]) == ["a " + "N" * 10 + " b", "c"]
+
+
+def test_a_values_json_form_is_what_json_writes_for_every_character() -> None:
+    import json
+
+    from awstape.redaction.text import _json_escaped
+
+    for code in [*range(0x300), 0x2028, 0xFFFF, 0x1F600]:
+        value = f"ab{chr(code)}cd"
+        for ascii_only in (True, False):
+            assert _json_escaped(value, ascii_only) == \
+                json.dumps(value, ensure_ascii=ascii_only)[1:-1], (hex(code), ascii_only)

@@ -15,7 +15,7 @@ import datetime as _dt
 import random
 import re
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from awstape.redaction.text import Replacements, b64url, in_web_tokens, unb64url
 
@@ -43,14 +43,30 @@ _CLASS_OF = {char: alphabet
 
 def shaped(value: str, seed: str) -> str:
     """A fake of ``value``: same length, each letter or digit replaced within its class."""
-    rng = random.Random(seed)
     if _HEX.fullmatch(value):
         digits = "0123456789abcdef" if value.lower() == value else "0123456789ABCDEF"
-        return "".join(rng.choice(digits) if c.isalnum() else c for c in value)
-    if _BASE32.fullmatch(value):
-        return "".join(rng.choice(_BASE32_ALPHABET) if c != "=" else c for c in value)
-    choice = rng.choice
-    return "".join(choice(_CLASS_OF[char]) if char in _CLASS_OF else char for char in value)
+        alphabet_of: Mapping[str, str] = {c: digits for c in value if c.isalnum()}
+    elif _BASE32.fullmatch(value):
+        alphabet_of = {c: _BASE32_ALPHABET for c in value if c != "="}
+    else:
+        alphabet_of = _CLASS_OF
+    # Each replaced character is what ``random.choice(alphabet)`` would draw (Python 3.11's
+    # draw: a value of the alphabet's bit length, again until it fits), drawn here in one
+    # loop: a fake is made for every secret, and fakes must not change between versions.
+    getrandbits = random.Random(seed).getrandbits
+    out = []
+    for char in value:
+        alphabet = alphabet_of.get(char)
+        if alphabet is None:
+            out.append(char)
+            continue
+        size = len(alphabet)
+        bits = size.bit_length()
+        drawn = getrandbits(bits)
+        while drawn >= size:
+            drawn = getrandbits(bits)
+        out.append(alphabet[drawn])
+    return "".join(out)
 
 
 # What every STS session token of a kind begins with: public, and what code checks for.

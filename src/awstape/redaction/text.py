@@ -31,7 +31,12 @@ _GZIP_LIMIT = 64 * 1024 * 1024
 
 
 def _json_escaped(value: str, ascii_only: bool = True) -> str:
+    if _JSON_AS_IS.fullmatch(value):  # most values: nothing for JSON to escape
+        return value
     return json.dumps(value, ensure_ascii=ascii_only)[1:-1]
+
+
+_JSON_AS_IS = re.compile(r"[ !#-\[\]-~]*")  # printable ASCII but the quote and the backslash
 
 
 @functools.lru_cache(maxsize=1 << 16)  # every text stored or restored asks for every fake's
@@ -66,6 +71,7 @@ class Replacements(dict[str, str]):
         self._trie: dict[str, Any] = {}
         self._starts: re.Pattern[str] | None = None
         self._firsts: set[str] = set()
+        self._heads: set[str] = set()  # every form's first two characters
         self._apart_in_forms = False  # whether some form holds _APART (see swept_each)
 
     def __setitem__(self, old: str, new: str) -> None:
@@ -89,6 +95,8 @@ class Replacements(dict[str, str]):
         for old_form, new_form in pairs.items():
             self._apart_in_forms = self._apart_in_forms or _APART in old_form
             _insert(self._trie, (old_form, new_form, token and old_form == old, len(old)), 0)
+            self._heads.add(old_form[:2])  # (every form has three characters or more:
+            # a value, or one of at least one character, quoted)
             if old_form[0] not in self._firsts:
                 self._firsts.add(old_form[0])
                 self._starts = None
@@ -104,10 +112,10 @@ class Replacements(dict[str, str]):
         if not self._firsts:
             return text
         out: list[str] = []
-        done, size, trie = 0, len(text), self._trie
+        done, size, trie, heads = 0, len(text), self._trie, self._heads
         for start in self._start_pattern().finditer(text):
             at = start.start()
-            if at < done:
+            if at < done or text[at:at + 2] not in heads:  # most places: no form starts so
                 continue
             # The entries listed along the path the text takes through the trie.
             node: dict[str, Any] | None = trie
