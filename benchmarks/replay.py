@@ -330,9 +330,11 @@ def verdicts(results: dict[int, dict[str, list[float]]]) -> tuple[str, bool]:
         growth = medians[2000]["awstape"] / medians[50]["awstape"]
         check("per-call cost, 2,000 vs 50 interactions", growth, "at most 1.3x", growth <= 1.3)
     small = medians[sizes[0]]
-    unsigned = small["awstape"] / small["unsigned floor"]
-    check(f"awstape vs the unsigned before-send floor, {sizes[0]} interactions", unsigned,
-          "at most 1.1x", unsigned <= 1.1)
+    # The goal holds at every size ("flat"): the worst ratio is the one judged.
+    worst = max(sizes, key=lambda size: medians[size]["awstape"] / medians[size]["unsigned floor"])
+    unsigned = medians[worst]["awstape"] / medians[worst]["unsigned floor"]
+    check(f"awstape vs the unsigned before-send floor, the worst size ({worst:,} "
+          "interactions)", unsigned, "at most 1.1x at every size", unsigned <= 1.1)
     check(f"moto in-process vs awstape, {sizes[0]} interactions",
           small["moto"] / small["awstape"], "at least 2x", small["moto"] / small["awstape"] >= 2)
     if 1000 in medians:
