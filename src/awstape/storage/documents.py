@@ -68,7 +68,7 @@ def interaction_from_document(doc: dict[str, Any]) -> Interaction:
         method=request.get("method", "POST"),
         path=request.get("path", "/"),
         status=int(response["status"]),
-        headers=dict(response.get("headers", {})),
+        headers=response.get("headers", {}),  # the document's own: loaded, never shared
         body=response.get("body") or {},
         late=tuple(doc.get("late", ())),
     )

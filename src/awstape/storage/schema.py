@@ -79,7 +79,9 @@ def _interaction_problems(at: str, item: Any) -> Iterator[str]:
     headers = response.get("headers", {})
     if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
         yield f"{at}.response.headers: must map names to strings"
-    yield from _body_problems(f"{at}.response.body", response.get("body") or {})
+    body = response.get("body")
+    if body:  # an empty or absent one is no problem
+        yield from _body_problems(f"{at}.response.body", body)
 
 
 def _body_problems(at: str, body: Any) -> Iterator[str]:
