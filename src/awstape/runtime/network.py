@@ -189,7 +189,7 @@ def blocked(allowed_hosts: Sequence[str] = ()) -> Iterator[Guard]:
     for name, method in methods.items():
         patch(socket.socket, name, method)
     # Code that builds sockets from the C module directly gets a guarded subclass of it.
-    patch(_socket, "socket", type("socket", (_socket.socket,), dict(methods)))
+    patch(_socket, "socket", _guarded_c_socket())
     dns = _guarded_dns(guard, {f: getattr(_socket, f) for f in _DNS_FUNCTIONS})
     for module in (socket, _socket):
         for name, function in dns.items():
@@ -200,6 +200,16 @@ def blocked(allowed_hosts: Sequence[str] = ()) -> Iterator[Guard]:
     finally:
         for owner, name, value in reversed(originals):
             setattr(owner, name, value)
+
+
+@functools.cache  # one class, made once: each guard's methods are socket.socket's by then
+def _guarded_c_socket() -> type:
+    def method(name: str) -> Any:
+        def guarded(sock: Any, *args: Any) -> Any:
+            return getattr(socket.socket, name)(sock, *args)
+        return guarded
+
+    return type("socket", (_socket.socket,), {m: method(m) for m in _SOCKET_METHODS})
 
 
 @contextlib.contextmanager
