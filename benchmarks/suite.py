@@ -6,8 +6,9 @@ It writes a suite of ``--tests`` tests, each making ten calls of three protocol 
 and CloudWatch Logs: JSON; SNS and STS: query; S3: REST-XML) through module-level clients, as
 people write them, and runs it with pytest as users do:
 
-- recording, once each against a fresh AWS stand-in (moto's server on loopback): awstape
-  (``--record-mode=once``) and plain pytest-recording with vcrpy (``-p no:awstape``);
+- recording, ``--rounds`` times each, in turn first, each against a fresh AWS stand-in
+  (moto's server on loopback): awstape (``--record-mode=once``) and plain pytest-recording
+  with vcrpy (``-p no:awstape``);
 - replaying, round by round after a warm-up round, in rotating order: awstape, plain
   pytest-recording with vcrpy, and the floor: the same suite with neither plugin, its calls
   answered at botocore's ``before-send`` event by a canned responder holding the recorded
@@ -30,6 +31,7 @@ import argparse
 import base64
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -162,7 +164,11 @@ def run(folder: Path, args: list[str], env: dict[str, str]) -> float:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    """The environment of every run: no AWS variables, and bytecode written, as on a machine
+    that writes it (``PYTHONDONTWRITEBYTECODE`` would make every run compile the source of
+    whatever has none yet: an editable install of awstape, the suite's own modules)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("AWS_") and k != "PYTHONDONTWRITEBYTECODE"}
     return {**env, "PYTHONPATH": ".", **extra}
 
 
@@ -188,15 +194,20 @@ def measure(tests: int, rounds: int, root: Path
     times: dict[str, list[float]] = {}
     per_test: dict[str, list[float]] = {}  # each test's own seconds, every round's
     endpoint = ""  # where vcrpy recorded: its replay matches by URL
-    for label, folder, extra in (("record: awstape", ours, []),
-                                 ("record: vcrpy", theirs, ["-p", "no:awstape"]),
-                                 ("", single, [])):  # not timed: for the per-test cost
-        with standin.running() as server:  # each from an empty account
-            took = run(folder, ["--record-mode=once", *extra], clean_env(
-                AWS_ENDPOINT_URL=server.endpoint_url, **CREDENTIALS))
-            if label:
-                times[label] = [took]
-            endpoint = server.endpoint_url if folder == theirs else endpoint
+    for folder, extra in ((ours, []), (theirs, ["-p", "no:awstape"])):  # bytecode written first
+        run(folder, ["--collect-only", *extra], clean_env(**CREDENTIALS))
+    recordings = [("record: awstape", ours, []), ("record: vcrpy", theirs, ["-p", "no:awstape"])]
+    for round_number in range(max(rounds, 1)):  # in turn first; the last ones are replayed
+        for label, folder, extra in recordings[::-1] if round_number % 2 else recordings:
+            shutil.rmtree(folder / "cassettes", ignore_errors=True)
+            with standin.running() as server:  # each from an empty account
+                times.setdefault(label, []).append(run(
+                    folder, ["--record-mode=once", *extra],
+                    clean_env(AWS_ENDPOINT_URL=server.endpoint_url, **CREDENTIALS)))
+                endpoint = server.endpoint_url if folder == theirs else endpoint
+    with standin.running() as server:  # not timed: for the per-test cost
+        run(single, ["--record-mode=once"],
+            clean_env(AWS_ENDPOINT_URL=server.endpoint_url, **CREDENTIALS))
     floor_env = clean_env(SUITE_ANSWERS=str(answers(ours)), **CREDENTIALS)
     single_floor = clean_env(SUITE_ANSWERS=str(answers(single)), SUITE_UNSIGNED="1",
                              **CREDENTIALS)
@@ -238,7 +249,8 @@ def report(times: dict[str, list[float]], per_test: dict[str, list[float]], test
     median = {label: statistics.median(samples) for label, samples in times.items()}
     lines = [f"{tests} tests of 10 calls each (JSON, query, REST-XML), module-level clients; "
              f"wall time of one pytest process, median of {rounds} rounds after a warm-up "
-             "(recording: one run each, against a fresh stand-in), min-max in brackets.", "",
+             f"(recording: {max(rounds, 1)} runs each, in turn first, each against a fresh "
+             "stand-in), min-max in brackets.", "",
              "| run | seconds |", "|---|---:|"]
     for label, samples in times.items():
         spread = f" [{min(samples):.2f}-{max(samples):.2f}]" if len(samples) > 1 else ""
