@@ -322,3 +322,31 @@ def test_fakes_are_what_random_choice_drew_so_recorded_cassettes_keep_matching()
                                "value-000001-00007919-kept-by-the-test", "a", "Ünïcode-9"]):
         for seed in (f"awstape:{n}", f"awstape:response:{n}", "x"):
             assert fakes.shaped(value, seed) == by_choice(value, seed), (value, seed)
+
+
+def test_a_response_is_walked_only_when_its_walk_can_teach_what_its_body_does_not() -> None:
+    account = "2468" + "13579024"
+    # sns.CreateTopic's answer holds no secret and no account member: not walked, and the
+    # ARN's account is still found in the body's text.
+    create = model("sns", "CreateTopic")
+    redactor = Redactor()
+    arn = f"arn:aws:sns:us-east-1:{account}:t"
+    body = f"<CreateTopicResponse><CreateTopicResult><TopicArn>{arn}</TopicArn>" \
+           "</CreateTopicResult></CreateTopicResponse>".encode()
+    stored, _ = redactor.response(body, {}, create, 200, {"TopicArn": arn})
+    assert account not in stored.decode() and redactor.book.accounts == {account: "111122223333"}
+    assert not redactor._learns_from(create.output_shape, Rules().secret_test(
+        CallName("sns", "CreateTopic", "")))
+    # sts.GetCallerIdentity's Account is an account member (not in an ARN): walked.
+    who = model("sts", "GetCallerIdentity")
+    redactor = Redactor()
+    body = f"<GetCallerIdentityResponse><GetCallerIdentityResult><Account>{account}</Account>" \
+           "</GetCallerIdentityResult></GetCallerIdentityResponse>".encode()
+    stored, _ = redactor.response(body, {}, who, 200, {"Account": account})
+    assert account not in stored.decode()
+    # ssm.GetParameter's Value is secret: walked, and the value faked in the body.
+    get = model("ssm", "GetParameter")
+    redactor = Redactor()
+    parsed = {"Parameter": {"Name": "/p", "Type": "SecureString", "Value": "s3cr3t-value-1"}}
+    stored, _ = redactor.response(json.dumps(parsed).encode(), {}, get, 200, parsed)
+    assert b"s3cr3t-value-1" not in stored

@@ -14,7 +14,8 @@ from typing import Any
 
 from awstape.model.errors import CorruptCassette
 from awstape.redaction import plain_http, rules
-from awstape.redaction.redactor import Redactor, refuse_credentials
+from awstape.redaction.redactor import Redactor
+from awstape.redaction.scan import refuse_credentials
 from awstape.runtime import engine
 from awstape.runtime.network import Guard, is_loopback
 from awstape.storage import documents, fileformat, migrate

@@ -9,7 +9,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from awstape.redaction import rules
-from awstape.redaction.redactor import Redactor, without_credential_query
+from awstape.redaction.redactor import Redactor
+from awstape.redaction.rules import without_credential_query
 
 __all__ = ["http_interaction", "http_request", "http_response", "presigned_as_meant"]
 

@@ -23,7 +23,6 @@ import email.utils
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from botocore.model import OperationModel, ServiceModel, Shape
 
@@ -36,20 +35,22 @@ from awstape.model.calls import (
     is_scalar,
     matched_as_given,
 )
-from awstape.model.errors import LeakRefused
 from awstape.model.shapes import (
     DESCEND,
     Node,
     SecretTest,
+    answers_by_shape,
     is_container,
     leaves,
+    positions,
     protocol_words,
     walk,
 )
-from awstape.redaction import fakes, rules, scan
+from awstape.redaction import fakes, rules
 from awstape.redaction.fakes import FakeBook
 from awstape.redaction.json_secrets import fake_json, link_json, parsed_json_secret
-from awstape.redaction.rules import Rules
+from awstape.redaction.rules import Rules, without_credential_query
+from awstape.redaction.scan import refuse_credentials
 from awstape.redaction.text import (
     WEB_TOKEN,
     b64,
@@ -60,7 +61,7 @@ from awstape.redaction.text import (
     substitute,
 )
 
-__all__ = ["Redactor", "refuse_credentials", "without_credential_query"]
+__all__ = ["Redactor"]
 
 _TWELVE_DIGITS = re.compile(r"\d{12}")
 
@@ -82,6 +83,7 @@ class Redactor:
         self.book = FakeBook()
         self._in_request = False  # account ids first seen in a request are the test's own
         self._service: ServiceModel | None = None  # of the call being redacted
+        self._learning_shapes: dict[Shape, bool] = {}  # see _learns_from
 
     # -- values the SDK signs with (record) ---------------------------------------------------
 
@@ -134,8 +136,24 @@ class Redactor:
                  status: int, parsed: Mapping[str, Any] | None) -> tuple[bytes, dict[str, str]]:
         if parsed is not None and status < 300 and model.output_shape is not None:
             self._service = model.service_model
-            walk(parsed, model.output_shape, self._redact, self._secret_test(model))  # learns
+            test = self._secret_test(model)
+            if self._learns_from(model.output_shape, test):
+                walk(parsed, model.output_shape, self._redact, test)  # learns
         return self.scrub_bytes(body), self.response_headers(headers)
+
+    def _learns_from(self, shape: Shape, test: SecretTest) -> bool:
+        """Whether walking a response of ``shape`` can teach anything that sweeping its body
+        does not: a secret, or an account id in an account member (an ARN's account is found
+        in the body's text). Most responses cannot: their walk is left out. (Judged once per
+        shape; the test is the call's, the same for the cassette's life.)"""
+        if not answers_by_shape(test):  # the user's rules for the call read paths
+            return True
+        known = self._learning_shapes.get(shape)
+        if known is None:
+            known = self._learning_shapes[shape] = any(
+                node.member.lower() in rules.ACCOUNT_MEMBERS or test(node)
+                for node in positions(shape))
+        return known
 
     def response_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         out = {}
@@ -337,28 +355,6 @@ class Redactor:
         if document is not None:
             claims = fake_json(document, self.book, keyed_only=True)
         return self.scrub(claims)
-
-
-def without_credential_query(url: str) -> str:
-    """A URL or path without the query parameters that carry credentials (presigned URLs)."""
-    parts = urlsplit(url)
-    if not parts.query:
-        return url
-    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-            if k.lower() not in rules.CREDENTIAL_QUERY]
-    return urlunsplit(parts._replace(query=urlencode(kept)))
-
-
-def refuse_credentials(text: str, where: str) -> None:
-    """Raise ``LeakRefused`` if the leak scanner finds a credential in what would be written."""
-    findings = scan.scan_text(text, where)
-    if findings:
-        listed = "\n".join(f"    {finding}" for finding in findings[:20])
-        raise LeakRefused(
-            f"awstape: refused to write {where}: it would hold credentials that no "
-            f"redaction rule removed:\n{listed}\n  Nothing was written. Add a rule for "
-            "them in [tool.awstape] redact (see `awstape rules`), then record again."
-        )
 
 
 def _parsed_time(value: Any) -> _dt.datetime | None:

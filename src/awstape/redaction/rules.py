@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from botocore.model import Shape
 
@@ -32,7 +33,7 @@ __all__ = [
     "ACCOUNT_IN_TEXT", "ACCOUNT_MEMBERS", "BASIC_TOKEN_MEMBERS", "CREDENTIAL_HEADERS",
     "CREDENTIAL_MEMBERS", "CREDENTIAL_QUERY", "MD5_SENT_BESIDE", "METADATA_HOSTS",
     "MISSED_SECRET_MEMBERS", "READABLE_JSON_KEYS", "SECRET_JSON_KEY", "PathRule", "RegexRule",
-    "Rules", "load", "plain_by_sibling"
+    "Rules", "load", "plain_by_sibling", "without_credential_query"
 ]
 
 # Secret members the service models do not flag ``sensitive``, found by reading every model
@@ -56,6 +57,16 @@ BASIC_TOKEN_MEMBERS = frozenset({"authorizationToken"})
 # Members the models flag sensitive that are plain text when a sibling member says so: an SSM
 # parameter's Value is secret only as a SecureString (the same member carries both).
 PLAIN_WHEN_SIBLING = {"Value": ("Type", frozenset({"String", "StringList"}))}
+
+
+def without_credential_query(url: str) -> str:
+    """A URL or path without the query parameters that carry credentials (presigned URLs)."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if k.lower() not in CREDENTIAL_QUERY]
+    return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
 def plain_by_sibling(structure: Mapping[str, Any], member: str) -> bool:

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
+from awstape.model.errors import LeakRefused
 from awstape.redaction.text import gunzip
 
-__all__ = ["Finding", "files", "kinds_in", "scan_paths", "scan_text"]
+__all__ = ["Finding", "files", "kinds_in", "refuse_credentials", "scan_paths", "scan_text"]
 
 _SEPARATOR = r"""["'\\\s]*[:=>]["'\\\s]*"""
 # Each kind, its pattern, and words one of which its every match holds (in lower case): a text
@@ -161,6 +162,18 @@ def _lines_to_look_at(text: str, lines: list[str]) -> list[int]:
             found = lower.find(word, found + 1)
     at.update(match.start() for match in _BASE64_RUN.finditer(text))
     return sorted({bisect.bisect_right(starts, offset) for offset in at})
+
+
+def refuse_credentials(text: str, where: str) -> None:
+    """Raise ``LeakRefused`` if the leak scanner finds a credential in what would be written."""
+    findings = scan_text(text, where)
+    if findings:
+        listed = "\n".join(f"    {finding}" for finding in findings[:20])
+        raise LeakRefused(
+            f"awstape: refused to write {where}: it would hold credentials that no "
+            f"redaction rule removed:\n{listed}\n  Nothing was written. Add a rule for "
+            "them in [tool.awstape] redact (see `awstape rules`), then record again."
+        )
 
 
 def _text_of(data: bytes) -> str:

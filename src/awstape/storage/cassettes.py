@@ -80,6 +80,8 @@ def _stored_response(interaction: Interaction, number: int, where: str, sealer: 
                                   scan=apart or not _is_utf8(data))
         if sealed != data:
             headers, data = checksums.refreshed(headers, sealed), sealed
+        elif not apart:
+            return headers, body  # what encode_body made of the same bytes when recorded
     return headers, fileformat.encode_body(data, headers.get("content-type", ""),
                                            external if apart else None)
 
