@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from awstape.model.errors import NetworkBlocked
+from awstape.runtime import environment
 from awstape.runtime.scratch import process_folder
 
 __all__ = ["Guard", "blocked", "guard_this_process", "is_loopback", "without_loopback_port"]
@@ -221,22 +222,15 @@ def _children_guarded(guard: Guard) -> Iterator[None]:
         return
     folder = _children_folder()
     report = guard.report = folder / f"attempts-{next(_reports)}"
-    saved = {k: os.environ.get(k) for k in (_REPORT, _ALLOWED, "PYTHONPATH")}
-    os.environ[_REPORT] = str(report)
-    os.environ[_ALLOWED] = json.dumps(list(guard.allowed_hosts))
-    os.environ["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(folder), saved["PYTHONPATH"]) if p)
-    try:
-        yield
-    finally:
-        guard.attempts = guard.all_attempts()
-        guard.report = None
-        report.unlink(missing_ok=True)
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    path = os.pathsep.join(p for p in (str(folder), os.environ.get("PYTHONPATH")) if p)
+    with environment.variables({_REPORT: str(report), "PYTHONPATH": path,
+                                _ALLOWED: json.dumps(list(guard.allowed_hosts))}, clear=()):
+        try:
+            yield
+        finally:
+            guard.attempts = guard.all_attempts()
+            guard.report = None
+            report.unlink(missing_ok=True)
 
 
 _reports = itertools.count()  # one report file per guard, in the process's one folder
