@@ -75,23 +75,15 @@ def _stored_response(interaction: Interaction, number: int, where: str, sealer: 
     apart = answers_with_data(interaction.name) and len(data) > fileformat.EXTERNAL_BODY_LIMIT
     if sealer is not None:
         # A body kept as text in the cassette is scanned with the cassette's whole text; one
-        # kept apart, or as base64 (binary), is scanned here, as the bytes it is.
+        # kept apart, or as base64 (not UTF-8), is scanned here, as the bytes it is.
         sealed = sealer.seal_body(data, f"{where} (body of call #{number}, {interaction.name})",
-                                  scan=apart or not _is_utf8(data))
+                                  scan=apart or "base64" in body)
         if sealed != data:
             headers, data = checksums.refreshed(headers, sealed), sealed
         elif not apart:
             return headers, body  # what encode_body made of the same bytes when recorded
     return headers, fileformat.encode_body(data, headers.get("content-type", ""),
                                            external if apart else None)
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def load(path: Path, rules: Rules | None = None) -> Cassette:
