@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-import weakref
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
@@ -27,8 +26,8 @@ from awstape.model.shapes import (
     Node,
     SecretTest,
     answers_by_shape,
+    any_position,
     model_sensitive,
-    positions,
     walk,
 )
 
@@ -206,20 +205,14 @@ def matched_as_given(shape: Shape | None, is_secret: SecretTest) -> bool:
     matched and redacted as given, with no walk. Judged once per shape and test."""
     if not answers_by_shape(is_secret):
         return False
-    if shape is None:
-        return True
-    judged: weakref.WeakKeyDictionary[SecretTest, bool] | None = vars(shape).get(
-        "_awstape_as_given")
-    if judged is None:  # the test's weak key: a marker's rules do not outlive their test
-        judged = vars(shape).setdefault("_awstape_as_given", weakref.WeakKeyDictionary())
-    verdict = judged.get(is_secret)
-    if verdict is None:
-        verdict = judged[is_secret] = not any(
-            node.shape is not None and (
-                node.shape.type_name in ("blob", "timestamp") or node.idempotency_token
-                or is_checksum_algorithm(node.shape) or is_clock(node) or is_secret(node))
-            for node in positions(shape))
-    return verdict
+    return shape is None or not any_position(shape, is_secret, _treated_apart)
+
+
+def _treated_apart(node: Node, is_secret: SecretTest) -> bool:
+    shape = node.shape
+    return shape is not None and (
+        shape.type_name in ("blob", "timestamp") or node.idempotency_token
+        or is_checksum_algorithm(shape) or is_clock(node) or is_secret(node))
 
 
 def input_shape(name: CallName) -> Shape | None:

@@ -8,6 +8,7 @@ every position, so a sensitive map value or list item is found as surely as a me
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, MutableSequence
 from typing import Any, Literal, NamedTuple
 
@@ -20,6 +21,7 @@ __all__ = [
     "SecretTest",
     "Visit",
     "answers_by_shape",
+    "any_position",
     "by_shape",
     "is_container",
     "leaves",
@@ -241,6 +243,26 @@ def positions(shape: Shape) -> tuple[Node, ...]:
                     waiting.append(child)
         known = vars(shape).setdefault("_awstape_positions", tuple(found))
     return known
+
+
+Judge = Callable[[Node, SecretTest], bool]
+
+
+def any_position(shape: Shape, test: SecretTest, judge: Judge) -> bool:
+    """Whether some position of ``shape`` meets ``judge`` under ``test`` (one that answers by
+    shape). Judged once per shape, judge and test, and kept on the shape; the test is held
+    weakly (a marker's rules do not outlive theirs)."""
+    kept: dict[Judge, weakref.WeakKeyDictionary[SecretTest, bool]] | None = vars(shape).get(
+        "_awstape_judged")
+    if kept is None:
+        kept = vars(shape).setdefault("_awstape_judged", {})
+    by_test = kept.get(judge)
+    if by_test is None:
+        by_test = kept[judge] = weakref.WeakKeyDictionary()
+    verdict = by_test.get(test)
+    if verdict is None:
+        verdict = by_test[test] = any(judge(node, test) for node in positions(shape))
+    return verdict
 
 
 def _child_positions(shape: Shape, member: str) -> list[Node]:

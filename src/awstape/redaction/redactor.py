@@ -40,9 +40,9 @@ from awstape.model.shapes import (
     Node,
     SecretTest,
     answers_by_shape,
+    any_position,
     is_container,
     leaves,
-    positions,
     protocol_words,
     walk,
 )
@@ -83,7 +83,6 @@ class Redactor:
         self.book = FakeBook()
         self._in_request = False  # account ids first seen in a request are the test's own
         self._service: ServiceModel | None = None  # of the call being redacted
-        self._learning_shapes: dict[Shape, bool] = {}  # see _learns_from
 
     # -- values the SDK signs with (record) ---------------------------------------------------
 
@@ -144,16 +143,10 @@ class Redactor:
     def _learns_from(self, shape: Shape, test: SecretTest) -> bool:
         """Whether walking a response of ``shape`` can teach anything that sweeping its body
         does not: a secret, or an account id in an account member (an ARN's account is found
-        in the body's text). Most responses cannot: their walk is left out. (Judged once per
-        shape; the test is the call's, the same for the cassette's life.)"""
+        in the body's text). Most responses cannot: their walk is left out."""
         if not answers_by_shape(test):  # the user's rules for the call read paths
             return True
-        known = self._learning_shapes.get(shape)
-        if known is None:
-            known = self._learning_shapes[shape] = any(
-                node.member.lower() in rules.ACCOUNT_MEMBERS or test(node)
-                for node in positions(shape))
-        return known
+        return any_position(shape, test, _taught)
 
     def response_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         out = {}
@@ -378,6 +371,11 @@ def _paired(recorded: JSON, live: JSON, shape: Shape | None,
     ``test`` marks it), with its value there and the live call's (None where it has none)."""
     now = {node.path: value for node, value in leaves(live, shape, test)}
     return [(node, was, now.get(node.path)) for node, was in leaves(recorded, shape, test)]
+
+
+def _taught(node: Node, test: SecretTest) -> bool:
+    """A position a response's walk learns from: a secret, or an account member."""
+    return node.member.lower() in rules.ACCOUNT_MEMBERS or test(node)
 
 
 def _is_binary_blob(value: Any, node: Node) -> bool:
