@@ -169,3 +169,39 @@ def test_a_replay_with_no_plain_http_pays_for_no_vcrpy_cassette(project: Project
     refused.assert_outcomes(failed=1)
     assert "example.com" in refused.output and "--record-mode" in refused.output
     project.pytest("-k", "asks_for_vcr", offline=True).assert_outcomes(passed=1)
+
+
+BESIDE_VCRPY = '''
+import botocore.awsrequest as awsrequest
+import boto3
+import pytest
+import urllib3.connectionpool
+
+
+def own_connections():
+    return (awsrequest.AWSHTTPConnectionPool.ConnectionCls is awsrequest.AWSHTTPConnection
+            and awsrequest.AWSHTTPSConnectionPool.ConnectionCls is awsrequest.AWSHTTPSConnection)
+
+
+@pytest.mark.vcr
+def test_recorded(vcr):
+    assert vcr is not None
+    # botocore sends through its own connections; plain HTTP is still vcrpy's
+    assert own_connections()
+    assert "VCR" in urllib3.connectionpool.HTTPConnectionPool.ConnectionCls.__name__
+    boto3.client("ssm", region_name="us-east-1").put_parameter(
+        Name="/beside", Value="vcrpy", Type="String")
+
+
+def test_after():  # vcrpy put back what it found
+    assert own_connections()
+    assert "VCR" not in urllib3.connectionpool.HTTPConnectionPool.ConnectionCls.__name__
+'''
+
+
+def test_aws_calls_bypass_vcrpys_connection_stubs(project: Project) -> None:
+    project.write("test_user.py", BESIDE_VCRPY)
+    project.pytest("--record-mode=once", "--aws-standin").assert_outcomes(passed=2)
+    document = project.load("test_user", "test_recorded")
+    assert [i["call"] for i in document["interactions"]] == ["ssm.PutParameter"]
+    project.pytest(offline=True).assert_outcomes(passed=2)

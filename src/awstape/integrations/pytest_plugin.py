@@ -345,8 +345,8 @@ def awstape(request: pytest.FixtureRequest, vcr: Any) -> Iterator[Use | None]:
         ) as use:
             if use.cassette.provenance.get("against") == "standin":  # recorded there: so again
                 use.tape.rerecord_hint = _rerecord_command(request, on_standin=True)
-            with (vcrpy_bridge.refusals_reported(use.guard)
-                  if use.guard is not None and vcr is not None else contextlib.nullcontext()):
+            with (vcrpy_bridge.inside_vcrpy(use.guard) if vcr is not None
+                  else contextlib.nullcontext()):
                 yield use
             passed = request.node.stash.get(_passed, False)
             if use.tape.recorded or use.tape.replayed or use.tape.misses:

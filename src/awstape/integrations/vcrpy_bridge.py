@@ -21,8 +21,8 @@ from awstape.runtime.network import Guard, is_loopback
 from awstape.storage import documents, fileformat, migrate
 
 __all__ = [
-    "OwnOrTheirs", "SharedFilePersister", "configure", "is_botocore_request", "port_matcher",
-    "refusals_reported", "request_hook", "response_hook",
+    "OwnOrTheirs", "SharedFilePersister", "botocore_unpatched", "configure", "inside_vcrpy",
+    "is_botocore_request", "port_matcher", "refusals_reported", "request_hook", "response_hook",
 ]
 
 
@@ -82,6 +82,19 @@ def port_matcher(recorded: Any, live: Any) -> None:
 
 
 @contextlib.contextmanager
+def inside_vcrpy(guard: Guard | None) -> Iterator[None]:
+    """What awstape changes inside a test's vcrpy cassette, for the test's time: botocore's
+    connections are its own again, and in replay each plain HTTP request vcrpy refuses is
+    counted by the network guard."""
+    with botocore_unpatched():
+        if guard is None:
+            yield
+            return
+        with refusals_reported(guard):
+            yield
+
+
+@contextlib.contextmanager
 def refusals_reported(guard: Guard) -> Iterator[None]:
     """Count each plain HTTP request that vcrpy refuses in replay as a way out the guard saw,
     so that a test which swallows vcrpy's error still fails."""
@@ -100,6 +113,27 @@ def refusals_reported(guard: Guard) -> Iterator[None]:
         yield
     finally:
         Refused.__init__ = original
+
+
+@contextlib.contextmanager
+def botocore_unpatched() -> Iterator[None]:
+    """Inside a vcrpy cassette, botocore's connection pools make botocore's own connections
+    again: awstape answers and records AWS calls, and vcrpy's stubs would only look at each
+    request to let it through (its lookup, its patches undone and redone around the send),
+    a sixth of a recording's time in the suite benchmark. Entered inside vcrpy's cassette, left
+    before it."""
+    import botocore.awsrequest as awsrequest
+
+    own = ((awsrequest.AWSHTTPConnectionPool, awsrequest.AWSHTTPConnection),
+           (awsrequest.AWSHTTPSConnectionPool, awsrequest.AWSHTTPSConnection))
+    stubs = [pool.ConnectionCls for pool, _ in own]
+    for pool, connection in own:
+        pool.ConnectionCls = connection
+    try:
+        yield
+    finally:
+        for (pool, _), stub in zip(own, stubs, strict=True):
+            pool.ConnectionCls = stub
 
 
 def _redactor() -> Redactor:
