@@ -16,14 +16,16 @@ first, slows none alone):
   (serialize, sign, parse; no socket), and the unsigned floor, the same without signing, which
   is the work awstape does (replay signs nothing);
 - botocore's Stubber;
+- cassetter, where it installs (see ``cassetter_peer``: its default matching answers AWS calls
+  in recorded order, wrong out of order; it is matched on method, URI and body here);
 
-and the time to load the cassette, awstape's file against vcrpy's YAML, alternately first,
-both with the cyclic GC off, and the memory each loaded cassette keeps per interaction. Each
-round makes ``--calls`` calls, or as many as a smaller cassette holds (each recording plays
-once). Figures are medians of per-call times over the
-rounds, with the min-max spread of awstape's; the ratios are what to read. It prints
-whether each target holds and exits 1 when one fails; ``--readme`` writes the table and
-verdicts into the README, between its markers.
+and the time to load the cassette, awstape's file against vcrpy's YAML (and cassetter's),
+in turn first, all with the cyclic GC off, and the memory each loaded cassette keeps per
+interaction. Each round makes ``--calls`` calls, or as many as a smaller cassette holds (each
+recording plays once). Figures are medians of per-call times over the rounds, with the
+min-max spread of awstape's; the ratios are what to read. It prints whether each target holds
+and exits 1 when one fails; ``--readme`` writes the table and verdicts into the README,
+between its markers.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from awstape import use_cassette
 from awstape.model.calls import CallName, operation_model
 from awstape.model.cassette import Cassette, Interaction
 from awstape.storage import cassettes
+from benchmarks import cassetter_peer
 from benchmarks.floor import CannedBody
 from benchmarks.readme import write_into
 
@@ -187,11 +190,20 @@ def stubber(path: Path, size: int, picks: list[int]) -> Iterator[Callable[[], No
         yield calls
 
 
+@contextmanager
+def cassetter_replay(path: Path, size: int, picks: list[int]) -> Iterator[Callable[[], None]]:
+    with cassetter_peer.replaying(path):
+        ssm = client()
+        yield lambda: _calls(ssm, picks)
+
+
 CONTENDERS = {"awstape": awstape_replay, "vcrpy": vcrpy_replay, "moto": moto_in_process,
-              "floor": floor, "unsigned floor": unsigned_floor, "stubber": stubber}
+              "floor": floor, "unsigned floor": unsigned_floor, "stubber": stubber,
+              "cassetter": cassetter_replay}
 
 
-def load_times(awstape_path: Path, vcrpy_path: Path, vcrpy_first: bool) -> tuple[float, float]:
+def load_times(paths: dict[str, Path], first: int) -> dict[str, float]:
+    """Each loader's milliseconds for the same interactions; ``first`` rotates who goes first."""
     from vcr.persisters.filesystem import FilesystemPersister
     from vcr.serializers import yamlserializer
 
@@ -204,18 +216,16 @@ def load_times(awstape_path: Path, vcrpy_path: Path, vcrpy_first: bool) -> tuple
         finally:
             gc.enable()
 
-    def ours() -> float:
-        return timed_load(lambda: cassettes.load(awstape_path))
-
-    def theirs() -> float:
-        return timed_load(lambda: FilesystemPersister.load_cassette(str(vcrpy_path),
-                                                                   yamlserializer))
-
-    if vcrpy_first:
-        vcrpy_ms = theirs()
-        return ours(), vcrpy_ms
-    awstape_ms = ours()
-    return awstape_ms, theirs()
+    loaders: dict[str, Callable[[], object]] = {
+        "load": lambda: cassettes.load(paths["awstape"]),
+        "vcrpy load": lambda: FilesystemPersister.load_cassette(str(paths["vcrpy"]),
+                                                                yamlserializer),
+    }
+    if "cassetter" in paths:
+        loaders["cassetter load"] = lambda: cassetter_peer.load(paths["cassetter"])
+    order = list(loaders)
+    shift = first % len(order)
+    return {label: timed_load(loaders[label]) for label in order[shift:] + order[:shift]}
 
 
 def memory_per_interaction(awstape_path: Path, vcrpy_path: Path,
@@ -242,30 +252,36 @@ def memory_per_interaction(awstape_path: Path, vcrpy_path: Path,
             retained(lambda: FilesystemPersister.load_cassette(str(vcrpy_path), yamlserializer)))
 
 
-def measure(size: int, calls: int, rounds: int, workdir: Path) -> dict[str, list[float]]:
-    awstape_path, vcrpy_path = workdir / f"awstape-{size}.yaml", workdir / f"vcrpy-{size}.yaml"
-    awstape_cassette(awstape_path, size)
-    vcrpy_cassette(vcrpy_path, size)
-    memory, vcrpy_memory = memory_per_interaction(awstape_path, vcrpy_path, size)
+def measure(size: int, calls: int, rounds: int, workdir: Path,
+            with_cassetter: bool) -> dict[str, list[float]]:
+    paths = {label: workdir / f"{label}-{size}.yaml" for label in ("awstape", "vcrpy")}
+    awstape_cassette(paths["awstape"], size)
+    vcrpy_cassette(paths["vcrpy"], size)
+    if with_cassetter:
+        paths["cassetter"] = workdir / f"cassetter-{size}.yaml"
+        cassetter_peer.write_cassette(
+            paths["cassetter"], MODEL, f"https://ssm.{REGION}.amazonaws.com/",
+            [({"Name": name(i)}, json.dumps(response(i)).encode()) for i in range(size)],
+            HEADERS)
+    memory, vcrpy_memory = memory_per_interaction(paths["awstape"], paths["vcrpy"], size)
     picks = sample(size, calls)
     # vcrpy scans the whole cassette twice per call: fewer calls keep big sizes bearable.
     vcrpy_picks = picks if size <= 1000 else picks[:: max(1, len(picks) // 10)]
-    samples: dict[str, list[float]] = {k: [] for k in (*CONTENDERS, "load", "vcrpy load")}
+    labels = [label for label in CONTENDERS if with_cassetter or label != "cassetter"]
+    samples: dict[str, list[float]] = {}
     samples["memory"], samples["vcrpy memory"] = [memory], [vcrpy_memory]  # no noise: once
-    labels = list(CONTENDERS)
     for round_number in range(rounds + 1):  # the first is a warm-up, not kept
         shift = round_number % len(labels)
         for label in labels[shift:] + labels[:shift]:
             chosen = vcrpy_picks if label == "vcrpy" else picks
-            with CONTENDERS[label](awstape_path if label == "awstape" else vcrpy_path, size,
-                                   chosen) as run:
+            with CONTENDERS[label](paths.get(label, paths["vcrpy"]), size, chosen) as run:
                 took = timed(run, len(chosen))
             if round_number:
-                samples[label].append(took)
-        load, vcrpy_load = load_times(awstape_path, vcrpy_path, vcrpy_first=bool(round_number % 2))
+                samples.setdefault(label, []).append(took)
+        loaded = load_times(paths, first=round_number)
         if round_number:
-            samples["load"].append(load)
-            samples["vcrpy load"].append(vcrpy_load)
+            for label, took in loaded.items():
+                samples.setdefault(label, []).append(took)
     return samples
 
 
@@ -279,16 +295,21 @@ def main() -> int:
     os.environ.update({"AWS_ACCESS_KEY_ID": "AKIABENCHMARKEXAMPLE",
                        "AWS_SECRET_ACCESS_KEY": "benchmark", "AWS_DEFAULT_REGION": REGION})
     sizes = [int(s) for s in args.sizes.split(",")]
+    cassetter, why_not = cassetter_peer.installed()
     results: dict[int, dict[str, list[float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
-            results[size] = measure(size, args.calls, args.rounds, Path(tmp))
+            results[size] = measure(size, args.calls, args.rounds, Path(tmp),
+                                    with_cassetter=cassetter is not None)
             print(f"measured {size} interactions", file=sys.stderr)
     lines, failed = verdicts(results)
     report = (f"{args.rounds} rounds of up to {args.calls} calls (as many as a smaller cassette "
               "holds) after a warm-up round, contenders in rotating order; medians of per-call "
               "times, awstape's min-max in brackets.\n\n"
-              + table(results) + "\n\n" + lines + "\n")
+              + table(results) + "\n\n"
+              + (f"{cassetter_peer.NOTE} (cassetter {cassetter_peer.VERSION}).\n\n"
+                 if cassetter is not None else f"Not measured: {why_not}.\n\n")
+              + lines + "\n")
     print(report)
     if args.readme:
         write_into(Path(args.readme), "benchmarks/replay.py", report.rstrip("\n"))
@@ -296,12 +317,15 @@ def main() -> int:
 
 
 def table(results: dict[int, dict[str, list[float]]]) -> str:
+    cassetter = all("cassetter" in samples for samples in results.values())
     lines = [
         "| interactions | awstape µs/call | vcrpy | moto in-process | before-send floor "
-        "| unsigned floor | Stubber | awstape / unsigned floor | awstape / floor "
+        "| unsigned floor | Stubber " + ("| cassetter " if cassetter else "")
+        + "| awstape / unsigned floor | awstape / floor "
         "| vcrpy / floor | moto / awstape | load: awstape ms | vcrpy YAML ms | load speed-up "
-        "| loaded: awstape KB/interaction | vcrpy KB |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        + ("| cassetter load ms " if cassetter else "")
+        + "| loaded: awstape KB/interaction | vcrpy KB |",
+        "|---:" * (16 + 2 * cassetter) + "|",
     ]
     for size, samples in results.items():
         r = {k: statistics.median(v) for k, v in samples.items()}
@@ -309,10 +333,12 @@ def table(results: dict[int, dict[str, list[float]]]) -> str:
         lines.append(
             f"| {size:,} | {r['awstape']:.0f} {spread} | {r['vcrpy']:.0f} | {r['moto']:.0f} "
             f"| {r['floor']:.0f} | {r['unsigned floor']:.0f} | {r['stubber']:.0f} "
-            f"| {r['awstape'] / r['unsigned floor']:.2f}x | {r['awstape'] / r['floor']:.2f}x "
+            + (f"| {r['cassetter']:.0f} " if cassetter else "")
+            + f"| {r['awstape'] / r['unsigned floor']:.2f}x | {r['awstape'] / r['floor']:.2f}x "
             f"| {r['vcrpy'] / r['floor']:.2f}x | {r['moto'] / r['awstape']:.2f}x "
             f"| {r['load']:.1f} | {r['vcrpy load']:.1f} | {r['vcrpy load'] / r['load']:.0f}x "
-            f"| {r['memory']:.2f} | {r['vcrpy memory']:.2f} |")
+            + (f"| {r['cassetter load']:.1f} " if cassetter else "")
+            + f"| {r['memory']:.2f} | {r['vcrpy memory']:.2f} |")
     return "\n".join(lines)
 
 

@@ -39,6 +39,9 @@ def test_the_replay_benchmark_runs_and_gives_a_verdict_for_each_target() -> None
     assert "| unsigned floor |" in done.stdout and "| loaded: awstape KB/interaction |" in \
         done.stdout
     assert "memory per interaction of a loaded cassette, 50 interactions: " in done.stdout
+    # cassetter where it installs, with its matching said beside its figures; else why not
+    assert ("| cassetter |" in done.stdout and "wrong when calls come out of order"
+            in done.stdout) or "Not measured: cassetter" in done.stdout
 
 
 def test_the_s3_bodies_benchmark_runs_and_writes_its_table_into_a_readme(tmp_path: Path) -> None:
