@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -60,10 +61,15 @@ def interaction_to_document(interaction: Interaction) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=4096)  # one per call and region: a cassette repeats a few
+def _call_name(dotted: str, region: str) -> CallName:
+    return CallName.parse(dotted, region)
+
+
 def interaction_from_document(doc: dict[str, Any]) -> Interaction:
     request, response = doc["request"], doc["response"]
     return Interaction(
-        name=CallName.parse(doc["call"], doc["region"]),
+        name=_call_name(doc["call"], doc["region"]),
         params=doc.get("params", {}),
         method=request.get("method", "POST"),
         path=request.get("path", "/"),

@@ -50,62 +50,64 @@ def _awstape_problems(document: dict[str, Any]) -> Iterator[str]:
     if not isinstance(document.get("recorded", {}), dict):
         yield "recorded: must be a mapping"
     for index, item in enumerate(document["interactions"]):
+        # a plain function, not a generator: run for every interaction of every load
         yield from _interaction_problems(f"interactions[{index}]", item)
     yield from _http_problems(document.get("http", []))
 
 
-def _interaction_problems(at: str, item: Any) -> Iterator[str]:
+def _interaction_problems(at: str, item: Any) -> list[str]:
     if not isinstance(item, dict):
-        yield f"{at}: must be a mapping"
-        return
+        return [f"{at}: must be a mapping"]
+    problems = []
     call = item.get("call")
     if not isinstance(call, str) or "." not in call:
-        yield f"{at}.call: must be service.Operation, not {call!r}"[:200]
+        problems.append(f"{at}.call: must be service.Operation, not {call!r}"[:200])
     if not isinstance(item.get("region"), str):
-        yield f"{at}.region: must be a string"
+        problems.append(f"{at}.region: must be a string")
     late = item.get("late", [])
-    if not isinstance(late, list) or not all(isinstance(path, str) for path in late):
-        yield f"{at}.late: must be a list of parameter paths"
+    if not isinstance(late, list) or not set(map(type, late)) <= {str}:
+        problems.append(f"{at}.late: must be a list of parameter paths")
     request, response = item.get("request"), item.get("response")
     if not isinstance(request, dict) or not isinstance(request.get("method", ""), str) \
             or not isinstance(request.get("path", ""), str):
-        yield f"{at}.request: must be a mapping with a method and a path"
+        problems.append(f"{at}.request: must be a mapping with a method and a path")
     if not isinstance(response, dict):
-        yield f"{at}.response: must be a mapping"
-        return
+        return [*problems, f"{at}.response: must be a mapping"]
     status = response.get("status")
     if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
-        yield f"{at}.response.status: must be an HTTP status, not {status!r}"[:200]
+        problems.append(f"{at}.response.status: must be an HTTP status, not {status!r}"[:200])
     headers = response.get("headers", {})
-    if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
-        yield f"{at}.response.headers: must map names to strings"
+    if not isinstance(headers, dict) or not set(map(type, headers.values())) <= {str}:
+        problems.append(f"{at}.response.headers: must map names to strings")
     body = response.get("body")
     if body:  # an empty or absent one is no problem
-        yield from _body_problems(f"{at}.response.body", body)
+        problem = _body_problem(body)
+        if problem:
+            problems.append(f"{at}.response.body{problem}")
+    return problems
 
 
-def _body_problems(at: str, body: Any) -> Iterator[str]:
+def _body_problem(body: Any) -> str | None:
+    """What is wrong with a stored body, said from its own place (``.base64: ...``)."""
     if not isinstance(body, dict):
-        yield f"{at}: must be a mapping"
-        return
+        return ": must be a mapping"
     forms = [k for k in body if k in _BODY_FORMS]
-    if not body:
-        return
-    if len(forms) != 1 or set(body) - {forms[0], "size"}:
-        yield f"{at}: must hold exactly one of {', '.join(_BODY_FORMS)}, not {sorted(body)}"
-        return
+    # exactly one form, and beside it at most its size
+    if len(forms) != 1 or len(body) != 1 + ("size" in body):
+        return f": must hold exactly one of {', '.join(_BODY_FORMS)}, not {sorted(body)}"
     form = forms[0]
     value = body[form]
     if form in ("xml", "lines"):
-        if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
-            yield f"{at}.{form}: must be a list of strings"
+        if not isinstance(value, list) or not set(map(type, value)) <= {str}:
+            return f".{form}: must be a list of strings"
     elif form != "json" and not isinstance(value, str):
-        yield f"{at}.{form}: must be a string, not {type(value).__name__}"
+        return f".{form}: must be a string, not {type(value).__name__}"
     elif form == "base64" and not _is_base64(value):
-        yield f"{at}.base64: not valid base64"
+        return ".base64: not valid base64"
     elif form == "sha256" and not _SHA256.fullmatch(value):
-        yield (f"{at}.sha256: {value[:80]!r} is not a sha256 digest (large bodies are kept "
-               "only by digest, inside the _bodies folder)")
+        return (f".sha256: {value[:80]!r} is not a sha256 digest (large bodies are kept "
+                "only by digest, inside the _bodies folder)")
+    return None
 
 
 def _is_base64(text: str) -> bool:
