@@ -20,25 +20,23 @@ first, slows none alone):
   in recorded order, wrong out of order; it is matched on method, URI and body here);
 
 and the time to load the cassette, awstape's file against vcrpy's YAML (and cassetter's),
-in turn first, all with the cyclic GC off, and the memory each loaded cassette keeps per
-interaction. Each round makes ``--calls`` calls, or as many as a smaller cassette holds (each
-recording plays once). Figures are medians of per-call times over the rounds, with the
-min-max spread of awstape's; the ratios are what to read. It prints whether each target holds
-and exits 1 when one fails; ``--readme`` writes the table and verdicts into the README,
-between its markers.
+in a fresh process each round, in turn first, all with the cyclic GC off, and the memory each
+loaded cassette keeps per interaction (both in ``benchmarks.loads``). Each round makes
+``--calls`` calls, or as many as a smaller cassette holds (each recording plays once). Figures
+are medians of per-call times over the rounds, with the min-max spread of awstape's; the
+ratios are what to read. It prints whether each target holds and exits 1 when one fails;
+``--readme`` writes the table and verdicts into the README, between its markers.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import statistics
 import sys
 import tempfile
 import time
-import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,6 +55,7 @@ from awstape.model.cassette import Cassette, Interaction
 from awstape.storage import cassettes
 from benchmarks import cassetter_peer
 from benchmarks.floor import CannedBody
+from benchmarks.loads import load_times, memory_per_interaction
 from benchmarks.readme import write_into
 
 REGION = "us-east-1"
@@ -200,56 +199,6 @@ def cassetter_replay(path: Path, size: int, picks: list[int]) -> Iterator[Callab
 CONTENDERS = {"awstape": awstape_replay, "vcrpy": vcrpy_replay, "moto": moto_in_process,
               "floor": floor, "unsigned floor": unsigned_floor, "stubber": stubber,
               "cassetter": cassetter_replay}
-
-
-def load_times(paths: dict[str, Path], first: int) -> dict[str, float]:
-    """Each loader's milliseconds for the same interactions; ``first`` rotates who goes first."""
-    from vcr.persisters.filesystem import FilesystemPersister
-    from vcr.serializers import yamlserializer
-
-    def timed_load(load: Callable[[], object]) -> float:
-        gc.disable()  # as awstape's own load does: alike for both
-        try:
-            start = time.perf_counter()
-            load()
-            return (time.perf_counter() - start) * 1e3
-        finally:
-            gc.enable()
-
-    loaders: dict[str, Callable[[], object]] = {
-        "load": lambda: cassettes.load(paths["awstape"]),
-        "vcrpy load": lambda: FilesystemPersister.load_cassette(str(paths["vcrpy"]),
-                                                                yamlserializer),
-    }
-    if "cassetter" in paths:
-        loaders["cassetter load"] = lambda: cassetter_peer.load(paths["cassetter"])
-    order = list(loaders)
-    shift = first % len(order)
-    return {label: timed_load(loaders[label]) for label in order[shift:] + order[:shift]}
-
-
-def memory_per_interaction(awstape_path: Path, vcrpy_path: Path,
-                           size: int) -> tuple[float, float]:
-    """KB each interaction of a loaded cassette keeps allocated (tracemalloc, after a full
-    collection), awstape's and vcrpy's: what a suite holds while a cassette plays."""
-    from vcr.persisters.filesystem import FilesystemPersister
-    from vcr.serializers import yamlserializer
-
-    def retained(load: Callable[[], object]) -> float:
-        gc.collect()
-        tracemalloc.start()
-        try:
-            before = tracemalloc.get_traced_memory()[0]
-            kept = load()
-            gc.collect()
-            after = tracemalloc.get_traced_memory()[0]
-        finally:
-            tracemalloc.stop()
-        del kept
-        return (after - before) / size / 1024
-
-    return (retained(lambda: cassettes.load(awstape_path)),
-            retained(lambda: FilesystemPersister.load_cassette(str(vcrpy_path), yamlserializer)))
 
 
 def measure(size: int, calls: int, rounds: int, workdir: Path,

@@ -81,7 +81,6 @@ def _generated_hint(name: CallName, recorded: JSON, live: JSON) -> list[str]:
 
 
 @functools.cache  # a handful of calls, asked at every load and play
-@functools.cache  # asked for every interaction at load and every call at play: few names
 def _matched(name: CallName) -> CallName:
     """The call as matching sees it: a global service's region label normalized."""
     return CallName(name.service, name.operation, match_region(name.service, name.region))
