@@ -31,6 +31,7 @@ ratios are what to read. It prints whether each target holds and exits 1 when on
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -114,6 +115,8 @@ def client(signed: bool = True) -> Any:
 
 
 def timed(calls: Callable[[], None], count: int) -> float:
+    """µs per call, after a full collection: no contender pays for another's garbage."""
+    gc.collect()
     start = time.perf_counter()
     calls()
     return (time.perf_counter() - start) / count * 1e6  # µs per call

@@ -1,6 +1,6 @@
 """A whole test suite, end to end: awstape against pytest-recording with vcrpy and the floor.
 
-    .venv/bin/python -m benchmarks.suite [--tests 200] [--rounds 3] [--readme README.md]
+    .venv/bin/python -m benchmarks.suite [--tests 200] [--rounds 5] [--readme README.md]
 
 It writes a suite of ``--tests`` tests, each making ten calls of three protocol families (SSM
 and CloudWatch Logs: JSON; SNS and STS: query; S3: REST-XML) through module-level clients, as
@@ -286,7 +286,7 @@ def report(times: dict[str, list[float]], per_test: dict[str, list[float]], test
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tests", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--readme", help="write the table and verdicts into this README")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as root:
