@@ -149,13 +149,15 @@ class Replacements(dict[str, str]):
         return self.swept(_APART.join(texts)).split(_APART)
 
     def _start_pattern(self) -> re.Pattern[str]:
-        """Where a form may begin: a sign any form starts with, or a word's first letter."""
+        """Where a form may begin: a sign any form starts with, or a word's start (a word
+        whose first letter no form starts with is passed over by ``swept``'s look at the
+        first two characters). A word is matched whole: half the time of a look behind at
+        every letter."""
         if self._starts is None:
             signs = "".join(re.escape(c) for c in sorted(self._firsts) if c not in _ALNUM)
-            letters = "".join(c for c in sorted(self._firsts) if c in _ALNUM)
+            words = any(c in _ALNUM for c in self._firsts)
             self._starts = re.compile("|".join(
-                ([f"[{signs}]"] if signs else [])
-                + ([f"(?<![A-Za-z0-9])[{letters}]"] if letters else [])))
+                ([f"[{signs}]"] if signs else []) + (["[A-Za-z0-9]+"] if words else [])))
         return self._starts
 
 
