@@ -40,6 +40,8 @@ def test_short_values_only_as_tokens_and_long_ones_inside_words_only_when_thorou
     text = '{"a": "abcd", "b": "abcde", "c": "k1", "d": "xk1", "e": "mids3cr3t-value-123"}'
     assert pairs.swept(text) == \
         '{"a": "wxyz", "b": "abcde", "c": "z9", "d": "xk1", "e": "mids3cr3t-value-123"}'
+    # A text as short as the shortest form is still swept; a shorter one holds none.
+    assert pairs.swept('"k1"') == '"z9"' and pairs.swept('"k1') == '"k1'
     # What is written is swept thoroughly: a long value inside a word goes too.
     assert substitute(text, pairs) == \
         '{"a": "wxyz", "b": "abcde", "c": "z9", "d": "xk1", "e": "midfake00-value-999"}'

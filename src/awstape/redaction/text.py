@@ -72,6 +72,7 @@ class Replacements(dict[str, str]):
         self._starts: re.Pattern[str] | None = None
         self._firsts: set[str] = set()
         self._heads: set[str] = set()  # every form's first two characters
+        self._shortest = 0  # the shortest form's length: a shorter text holds none
         self._apart_in_forms = False  # whether some form holds _APART (see swept_each)
 
     def __setitem__(self, old: str, new: str) -> None:
@@ -95,6 +96,7 @@ class Replacements(dict[str, str]):
         for old_form, new_form in pairs.items():
             self._apart_in_forms = self._apart_in_forms or _APART in old_form
             _insert(self._trie, (old_form, new_form, token and old_form == old, len(old)), 0)
+            self._shortest = min(self._shortest or len(old_form), len(old_form))
             self._heads.add(old_form[:2])  # (every form has three characters or more:
             # a value, or one of at least one character, quoted)
             if old_form[0] not in self._firsts:
@@ -109,7 +111,7 @@ class Replacements(dict[str, str]):
     def swept(self, text: str) -> str:
         """``text`` with each form of an old value replaced by the same form of its new one:
         the longest that starts at each place (of the longest old value), left to right."""
-        if not self._firsts:
+        if not self._firsts or len(text) < self._shortest:
             return text
         out: list[str] = []
         done, size, trie, heads = 0, len(text), self._trie, self._heads
