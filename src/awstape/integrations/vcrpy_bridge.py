@@ -86,12 +86,9 @@ def inside_vcrpy(guard: Guard | None) -> Iterator[None]:
     """What awstape changes inside a test's vcrpy cassette, for the test's time: botocore's
     connections are its own again, and in replay each plain HTTP request vcrpy refuses is
     counted by the network guard."""
-    with botocore_unpatched():
-        if guard is None:
-            yield
-            return
-        with refusals_reported(guard):
-            yield
+    with botocore_unpatched(), (refusals_reported(guard) if guard is not None
+                                else contextlib.nullcontext()):
+        yield
 
 
 @contextlib.contextmanager

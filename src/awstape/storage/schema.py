@@ -50,12 +50,12 @@ def _awstape_problems(document: dict[str, Any]) -> Iterator[str]:
     if not isinstance(document.get("recorded", {}), dict):
         yield "recorded: must be a mapping"
     for index, item in enumerate(document["interactions"]):
-        # a plain function, not a generator: run for every interaction of every load
         yield from _interaction_problems(f"interactions[{index}]", item)
     yield from _http_problems(document.get("http", []))
 
 
 def _interaction_problems(at: str, item: Any) -> list[str]:
+    # A plain function, not a generator: it runs for every interaction of every load.
     if not isinstance(item, dict):
         return [f"{at}: must be a mapping"]
     problems = []
